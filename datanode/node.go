@@ -1,0 +1,107 @@
+// Package datanode assembles a data node: the storage engine, the shard
+// layer that implements the ReQL store on it, and the driver protocol
+// server. cmd/photondb starts it; the control plane never imports it.
+package datanode
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net"
+	"sync"
+
+	"github.com/photondb-io/photondb/datanode/reql"
+	"github.com/photondb-io/photondb/datanode/shard"
+	"github.com/photondb-io/photondb/datanode/storage"
+	"github.com/photondb-io/photondb/datanode/wire"
+)
+
+// Config configures a data node.
+type Config struct {
+	DataDir    string
+	DriverAddr string // host:port of the driver protocol listener
+	Log        *slog.Logger
+}
+
+// Node is a running data node.
+type Node struct {
+	cfg      Config
+	log      *slog.Logger
+	engine   *storage.Engine
+	store    *shard.Store
+	wire     *wire.Server
+	listener net.Listener
+	serveErr chan error
+	once     sync.Once
+}
+
+// users is the built-in user table of this first version: `admin` with an
+// empty password, as a fresh RethinkDB server has.
+type users map[string]wire.Credentials
+
+func (u users) Credentials(name string) (wire.Credentials, bool) {
+	c, ok := u[name]
+	return c, ok
+}
+
+// Start opens the storage under cfg.DataDir and starts serving drivers.
+func Start(cfg Config) (*Node, error) {
+	log := cfg.Log
+	if log == nil {
+		log = slog.Default()
+	}
+	eng, err := storage.Open(cfg.DataDir, storage.Options{Logger: log})
+	if err != nil {
+		return nil, fmt.Errorf("open storage in %s: %w", cfg.DataDir, err)
+	}
+	st, err := shard.Open(eng, log)
+	if err != nil {
+		eng.Close()
+		return nil, fmt.Errorf("open catalog: %w", err)
+	}
+	admin, err := wire.NewCredentials("", wire.DefaultIterations)
+	if err != nil {
+		eng.Close()
+		return nil, err
+	}
+	id := st.Identity()
+	env := &reql.Env{Store: st, ServerName: id.Name, ServerID: id.ID}
+	ws := wire.NewServer(env, users{"admin": admin}, log)
+	l, err := net.Listen("tcp", cfg.DriverAddr)
+	if err != nil {
+		eng.Close()
+		return nil, fmt.Errorf("listen for drivers on %s: %w", cfg.DriverAddr, err)
+	}
+	n := &Node{cfg: cfg, log: log, engine: eng, store: st, wire: ws, listener: l, serveErr: make(chan error, 1)}
+	go func() { n.serveErr <- ws.Serve(l) }()
+	log.Info("data node serving drivers", "addr", l.Addr().String(), "data_dir", cfg.DataDir, "server", id.Name)
+	return n, nil
+}
+
+// DriverAddr is the address the driver listener is bound to.
+func (n *Node) DriverAddr() net.Addr { return n.listener.Addr() }
+
+// Err returns a channel that yields an error if serving fails.
+func (n *Node) Err() <-chan error { return n.serveErr }
+
+// CheckStorage is the storage component's health check.
+func (n *Node) CheckStorage(context.Context) error {
+	_, err := n.engine.Has([]byte("c/init"))
+	return err
+}
+
+// Shutdown stops accepting queries, lets in-flight ones finish until ctx is
+// done, then flushes and closes the storage.
+func (n *Node) Shutdown(ctx context.Context) error {
+	var err error
+	n.once.Do(func() {
+		werr := n.wire.Shutdown(ctx)
+		if errors.Is(werr, context.DeadlineExceeded) {
+			n.log.Warn("queries still running at shutdown deadline were interrupted")
+			werr = nil
+		}
+		err = errors.Join(werr, n.engine.Close())
+	})
+	return err
+}

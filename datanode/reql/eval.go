@@ -1,0 +1,281 @@
+package reql
+
+import (
+	"context"
+	"fmt"
+	"time"
+)
+
+// Env is what a query runs against: the store and facts about this server.
+type Env struct {
+	Store      Store
+	ServerName string
+	ServerID   string
+}
+
+// Database is the value of DB.
+type Database struct{ Name string }
+
+// Table is the value of TABLE: a table handle, also a stream selection.
+type Table struct {
+	DB, Name string
+	store    TableStore
+}
+
+// SingleSelection is the value of GET: one document (or nil) with the table
+// it came from, so that writes can be chained on it.
+type SingleSelection struct {
+	table *Table
+	key   any
+	doc   map[string]any
+}
+
+// Selection is a stream of documents from one table (GET_ALL, ...), on which
+// writes can be chained.
+type Selection struct {
+	table  *Table
+	stream Stream
+}
+
+// Func is a compiled FUNC with its captured scope.
+type Func struct {
+	params []int
+	body   *Term
+	scope  map[int]any
+}
+
+// Stream is a lazy sequence of datums. Next returns ok=false at the end.
+// Close releases what the stream holds; it is safe to call twice.
+type Stream interface {
+	Next(ctx context.Context) (v any, ok bool, err error)
+	Close() error
+}
+
+// evalCtx carries one query's evaluation state.
+type evalCtx struct {
+	ctx        context.Context
+	env        *Env
+	globalOpts map[string]*Term
+	scope      map[int]any
+	defaultDB  string
+	now        time.Time
+}
+
+// Result is a query's outcome: exactly one of Datum or Stream is meaningful
+// (Stream is nil for an atom).
+type Result struct {
+	Datum  any
+	Stream Stream
+}
+
+// Run evaluates a compiled query. A stream result must be closed by the
+// caller.
+func (q *Query) Run(ctx context.Context, env *Env) (res Result, err error) {
+	c := &evalCtx{ctx: ctx, env: env, globalOpts: q.GlobalOpts, scope: map[int]any{}, defaultDB: "test", now: time.Now()}
+	defer func() {
+		// A bug in one term must never take the server down.
+		if r := recover(); r != nil {
+			err = &Error{Kind: KindRuntime, Type: ErrInternal, Msg: fmt.Sprintf("Internal error: %v", r), Backtrace: []any{}}
+		}
+	}()
+	if dbt, ok := q.GlobalOpts["db"]; ok {
+		v, err := c.eval(dbt)
+		if err != nil {
+			return Result{}, err
+		}
+		db, ok := v.(*Database)
+		if !ok {
+			return Result{}, newErr(ErrQueryLogic, "Expected type DATABASE but found %s.", typeName(v))
+		}
+		c.defaultDB = db.Name
+	}
+	v, err := c.eval(q.Term)
+	if err != nil {
+		return Result{}, err
+	}
+	return c.toResult(v)
+}
+
+func (c *evalCtx) toResult(v any) (Result, error) {
+	switch x := v.(type) {
+	case *Table:
+		return Result{Stream: newTableScan(c.ctx, x)}, nil
+	case *Selection:
+		return Result{Stream: x.stream}, nil
+	case *SingleSelection:
+		if x.doc == nil {
+			return Result{Datum: nil}, nil
+		}
+		return Result{Datum: x.doc}, nil
+	case Stream:
+		return Result{Stream: x}, nil
+	case *Database:
+		return Result{}, newErr(ErrQueryLogic, "Query result must be of type DATUM, GROUPED_DATA, or STREAM (got DATABASE).")
+	case *Func:
+		return Result{}, newErr(ErrQueryLogic, "Query result must be of type DATUM, GROUPED_DATA, or STREAM (got FUNCTION).")
+	}
+	return Result{Datum: v}, nil
+}
+
+// eval evaluates a term, attaching its backtrace to errors raised inside it.
+func (c *evalCtx) eval(t *Term) (any, error) {
+	if err := c.ctx.Err(); err != nil {
+		return nil, newErr(ErrOpIndeterminate, "Query interrupted: %v.", err)
+	}
+	s := registry[t.Type]
+	v, err := s.eval(c, t)
+	if err != nil {
+		return nil, withBacktrace(err, t.bt)
+	}
+	return v, nil
+}
+
+// evalDatum evaluates t and requires a datum (selections become their
+// documents; streams are read into arrays up to the array limit).
+func (c *evalCtx) evalDatum(t *Term) (any, error) {
+	v, err := c.eval(t)
+	if err != nil {
+		return nil, err
+	}
+	return c.toDatum(v, t)
+}
+
+func (c *evalCtx) toDatum(v any, t *Term) (any, error) {
+	switch x := v.(type) {
+	case *SingleSelection:
+		if x.doc == nil {
+			return nil, nil
+		}
+		return x.doc, nil
+	case *Table, *Selection, Stream:
+		return c.drain(v, t)
+	case *Database, *Func:
+		return nil, withBacktrace(newErr(ErrQueryLogic, "Expected type DATUM but found %s.", typeName(v)), t.bt)
+	}
+	return v, nil
+}
+
+// arrayLimit is RethinkDB's default array size limit.
+const arrayLimit = 100000
+
+func (c *evalCtx) arrayLimit() int {
+	if t, ok := c.globalOpts["array_limit"]; ok && t.Type == TermDatum {
+		if n, ok := t.Datum.(float64); ok && n >= 1 {
+			return int(n)
+		}
+	}
+	return arrayLimit
+}
+
+// drain reads a sequence into an array, bounded by the array limit.
+func (c *evalCtx) drain(v any, t *Term) ([]any, error) {
+	s, err := c.toStream(v, t)
+	if err != nil {
+		return nil, err
+	}
+	defer s.Close()
+	limit := c.arrayLimit()
+	out := []any{}
+	for {
+		d, ok, err := s.Next(c.ctx)
+		if err != nil {
+			return nil, err
+		}
+		if !ok {
+			return out, nil
+		}
+		if len(out) >= limit {
+			return nil, withBacktrace(newErr(ErrResourceLimit, "Array over size limit `%d`.", limit), t.bt)
+		}
+		out = append(out, d)
+	}
+}
+
+// toStream turns a sequence value into a Stream.
+func (c *evalCtx) toStream(v any, t *Term) (Stream, error) {
+	switch x := v.(type) {
+	case *Table:
+		return newTableScan(c.ctx, x), nil
+	case *Selection:
+		return x.stream, nil
+	case Stream:
+		return x, nil
+	case []any:
+		return &arrayStream{items: x}, nil
+	}
+	return nil, withBacktrace(newErr(ErrQueryLogic, "Cannot convert %s to SEQUENCE", typeName(v)), t.bt)
+}
+
+func (c *evalCtx) evalString(t *Term) (string, error) {
+	v, err := c.evalDatum(t)
+	if err != nil {
+		return "", err
+	}
+	s, ok := v.(string)
+	if !ok {
+		return "", withBacktrace(newErr(ErrQueryLogic, "Expected type STRING but found %s.", typeName(v)), t.bt)
+	}
+	return s, nil
+}
+
+// optString returns a string optarg, or def when absent.
+func (c *evalCtx) optString(t *Term, name, def string) (string, error) {
+	ot, ok := t.Optargs[name]
+	if !ok {
+		return def, nil
+	}
+	return c.evalString(ot)
+}
+
+// optDatum returns an optarg's datum, or def when absent.
+func (c *evalCtx) optDatum(t *Term, name string, def any) (any, error) {
+	ot, ok := t.Optargs[name]
+	if !ok {
+		return def, nil
+	}
+	return c.evalDatum(ot)
+}
+
+// globalString returns a string global optarg, or def.
+func (c *evalCtx) globalString(name, def string) (string, error) {
+	ot, ok := c.globalOpts[name]
+	if !ok {
+		return def, nil
+	}
+	return c.evalString(ot)
+}
+
+// arrayStream streams the items of an array.
+type arrayStream struct {
+	items []any
+	i     int
+}
+
+func (s *arrayStream) Next(context.Context) (any, bool, error) {
+	if s.i >= len(s.items) {
+		return nil, false, nil
+	}
+	v := s.items[s.i]
+	s.i++
+	return v, true, nil
+}
+
+func (s *arrayStream) Close() error { return nil }
+
+// tableScan streams a table's documents in primary key order.
+type tableScan struct {
+	it DocIterator
+}
+
+func newTableScan(ctx context.Context, t *Table) *tableScan {
+	return &tableScan{it: t.store.Scan(ctx, false)}
+}
+
+func (s *tableScan) Next(context.Context) (any, bool, error) {
+	if s.it.Next() {
+		return s.it.Doc(), true, nil
+	}
+	return nil, false, s.it.Err()
+}
+
+func (s *tableScan) Close() error { return s.it.Close() }

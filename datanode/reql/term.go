@@ -1,0 +1,224 @@
+package reql
+
+import (
+	"encoding/json"
+	"fmt"
+	"sort"
+)
+
+// Term is a compiled, arity-checked ReQL term.
+type Term struct {
+	Type    TermType
+	Args    []*Term
+	Optargs map[string]*Term
+	Datum   any   // the value of a DATUM term
+	bt      []any // backtrace frames from the query root to this term
+}
+
+// spec declares a term's arity, its allowed optargs and its evaluator. Each
+// family file registers its terms in init, so arity and optargs are checked in
+// one place (compile) for every term.
+type spec struct {
+	minArgs, maxArgs int // maxArgs < 0: variadic
+	optargs          []string
+	anyOptargs       bool // MAKE_OBJ: optargs are the object's fields
+	eval             func(c *evalCtx, t *Term) (any, error)
+}
+
+var registry = map[TermType]*spec{}
+
+func register(tt TermType, s spec) {
+	if _, dup := registry[tt]; dup {
+		panic(fmt.Sprintf("reql: term %s registered twice", termNames[tt]))
+	}
+	registry[tt] = &s
+}
+
+// Implemented reports whether a term number has an evaluator. Terms that
+// exist in ql2.proto but are not implemented yet compile to a clear error.
+func Implemented(tt TermType) bool { _, ok := registry[tt]; return ok }
+
+// TermName returns the ql2.proto name of a term number, or "" if unknown.
+func TermName(tt TermType) string { return termNames[tt] }
+
+// AllTermTypes lists every term number of ql2.proto in ascending order.
+func AllTermTypes() []TermType {
+	out := make([]TermType, 0, len(termNames))
+	for tt := range termNames {
+		out = append(out, tt)
+	}
+	sort.Slice(out, func(i, j int) bool { return out[i] < out[j] })
+	return out
+}
+
+// maxDepth bounds term nesting so that hostile queries cannot exhaust the
+// stack of the compiler or the evaluator.
+const maxDepth = 1000
+
+// compileTerm turns the wire JSON form of a term into a checked *Term.
+// Arrays are [type, args?, optargs?]; objects are MAKE_OBJ; everything else
+// is a DATUM.
+func compileTerm(raw any, bt []any, depth int) (*Term, error) {
+	if depth > maxDepth {
+		return nil, &Error{Kind: KindCompile, Type: ErrResourceLimit, Msg: fmt.Sprintf("Maximum expression depth exceeded (%d).", maxDepth), Backtrace: bt}
+	}
+	switch x := raw.(type) {
+	case map[string]any:
+		t := &Term{Type: TermMakeObj, Optargs: make(map[string]*Term, len(x)), bt: bt}
+		for k, v := range x {
+			sub, err := compileTerm(v, appendFrame(bt, k), depth+1)
+			if err != nil {
+				return nil, err
+			}
+			t.Optargs[k] = sub
+		}
+		return t, nil
+	case []any:
+		return compileArray(x, bt, depth)
+	default:
+		return &Term{Type: TermDatum, Datum: raw, bt: bt}, nil
+	}
+}
+
+func compileArray(x []any, bt []any, depth int) (*Term, error) {
+	if len(x) == 0 || len(x) > 3 {
+		return nil, &Error{Kind: KindClient, Type: ErrQueryLogic, Msg: "Expected a term of the form [type, args, optargs] but found an array of length " + fmt.Sprint(len(x)) + ".", Backtrace: bt}
+	}
+	num, ok := x[0].(float64)
+	if !ok || num != float64(int(num)) {
+		return nil, &Error{Kind: KindClient, Type: ErrQueryLogic, Msg: "Expected a term type number as the first element of a term.", Backtrace: bt}
+	}
+	tt := TermType(num)
+	t := &Term{Type: tt, bt: bt}
+	if tt == TermDatum {
+		if len(x) < 2 {
+			return nil, &Error{Kind: KindClient, Type: ErrQueryLogic, Msg: "DATUM term without a value.", Backtrace: bt}
+		}
+		t.Datum = x[1]
+		return t, nil
+	}
+	var rawArgs []any
+	if len(x) >= 2 && x[1] != nil {
+		if rawArgs, ok = x[1].([]any); !ok {
+			return nil, &Error{Kind: KindClient, Type: ErrQueryLogic, Msg: "Expected an array of arguments in a term.", Backtrace: bt}
+		}
+	}
+	var rawOpts map[string]any
+	if len(x) == 3 && x[2] != nil {
+		if rawOpts, ok = x[2].(map[string]any); !ok {
+			return nil, &Error{Kind: KindClient, Type: ErrQueryLogic, Msg: "Expected an object of optional arguments in a term.", Backtrace: bt}
+		}
+	}
+	name, known := termNames[tt]
+	if !known {
+		return nil, &Error{Kind: KindCompile, Type: ErrQueryLogic, Msg: fmt.Sprintf("Unrecognized TermType: %d.", int(tt)), Backtrace: bt}
+	}
+	s, ok := registry[tt]
+	if !ok {
+		return nil, &Error{Kind: KindCompile, Type: ErrQueryLogic, Msg: fmt.Sprintf("Term %s is not yet implemented in PhotonDB.", name), Backtrace: bt}
+	}
+	if err := checkArity(s, len(rawArgs)); err != nil {
+		err.Backtrace = bt
+		return nil, err
+	}
+	for i, a := range rawArgs {
+		sub, err := compileTerm(a, appendFrame(bt, i), depth+1)
+		if err != nil {
+			return nil, err
+		}
+		t.Args = append(t.Args, sub)
+	}
+	if len(rawOpts) > 0 {
+		t.Optargs = make(map[string]*Term, len(rawOpts))
+		for k, v := range rawOpts {
+			if !s.anyOptargs && !contains(s.optargs, k) {
+				return nil, &Error{Kind: KindCompile, Type: ErrQueryLogic, Msg: fmt.Sprintf("Unrecognized optional argument `%s`.", k), Backtrace: bt}
+			}
+			sub, err := compileTerm(v, appendFrame(bt, k), depth+1)
+			if err != nil {
+				return nil, err
+			}
+			t.Optargs[k] = sub
+		}
+	}
+	return t, nil
+}
+
+func checkArity(s *spec, n int) *Error {
+	switch {
+	case s.maxArgs == s.minArgs && n != s.minArgs:
+		plural := "s"
+		if s.minArgs == 1 {
+			plural = ""
+		}
+		return compileErr("Expected %d argument%s but found %d.", s.minArgs, plural, n)
+	case s.maxArgs < 0 && n < s.minArgs:
+		return compileErr("Expected %d or more arguments but found %d.", s.minArgs, n)
+	case s.maxArgs >= 0 && (n < s.minArgs || n > s.maxArgs):
+		return compileErr("Expected between %d and %d arguments but found %d.", s.minArgs, s.maxArgs, n)
+	}
+	return nil
+}
+
+func appendFrame(bt []any, f any) []any {
+	out := make([]any, len(bt), len(bt)+1)
+	copy(out, bt)
+	return append(out, f)
+}
+
+func contains(list []string, s string) bool {
+	for _, x := range list {
+		if x == s {
+			return true
+		}
+	}
+	return false
+}
+
+// Query is a compiled START query: the term and its global optargs.
+type Query struct {
+	Term        *Term
+	GlobalOpts  map[string]*Term
+	Noreply     bool
+	NoreplyWait bool
+}
+
+// globalOptargs are the run options RethinkDB accepts on a query.
+var globalOptargs = []string{
+	"db", "noreply", "durability", "profile", "read_mode", "time_format",
+	"group_format", "binary_format", "array_limit", "min_batch_rows",
+	"max_batch_rows", "max_batch_bytes", "max_batch_seconds",
+	"first_batch_scaledown_factor", "use_outdated", "return_changes",
+}
+
+// Compile parses and checks the term and global optargs of a START query
+// from their wire JSON.
+func Compile(rawTerm json.RawMessage, rawOpts map[string]json.RawMessage) (*Query, error) {
+	var term any
+	if err := json.Unmarshal(rawTerm, &term); err != nil {
+		return nil, ClientError("Client is buggy (failed to deserialize query).")
+	}
+	t, err := compileTerm(term, []any{}, 0)
+	if err != nil {
+		return nil, err
+	}
+	q := &Query{Term: t, GlobalOpts: map[string]*Term{}}
+	for k, raw := range rawOpts {
+		if !contains(globalOptargs, k) {
+			return nil, compileErr("Unrecognized global optional argument `%s`.", k)
+		}
+		var v any
+		if err := json.Unmarshal(raw, &v); err != nil {
+			return nil, ClientError("Client is buggy (failed to deserialize query).")
+		}
+		ot, err := compileTerm(v, []any{}, 0)
+		if err != nil {
+			return nil, err
+		}
+		q.GlobalOpts[k] = ot
+		if k == "noreply" && ot.Type == TermDatum && ot.Datum == true {
+			q.Noreply = true
+		}
+	}
+	return q, nil
+}

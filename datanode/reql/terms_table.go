@@ -1,0 +1,132 @@
+package reql
+
+import "context"
+
+// Reading tables: GET, GET_ALL, COUNT.
+
+func init() {
+	register(TermGet, spec{minArgs: 2, maxArgs: 2, eval: evalGet})
+	register(TermGetAll, spec{minArgs: 1, maxArgs: -1, optargs: []string{"index"}, eval: evalGetAll})
+	register(TermCount, spec{minArgs: 1, maxArgs: 2, eval: evalCount})
+}
+
+func (c *evalCtx) evalTableArg(t *Term) (*Table, error) {
+	v, err := c.eval(t)
+	if err != nil {
+		return nil, err
+	}
+	tbl, ok := v.(*Table)
+	if !ok {
+		return nil, withBacktrace(newErr(ErrQueryLogic, "Expected type TABLE but found %s.", typeName(v)), t.bt)
+	}
+	return tbl, nil
+}
+
+func evalGet(c *evalCtx, t *Term) (any, error) {
+	tbl, err := c.evalTableArg(t.Args[0])
+	if err != nil {
+		return nil, err
+	}
+	key, err := c.evalDatum(t.Args[1])
+	if err != nil {
+		return nil, err
+	}
+	if key == nil {
+		return nil, newErr(ErrNonExistence, "Keys cannot be NULL.")
+	}
+	if _, err := EncodeKey(key); err != nil {
+		return nil, err
+	}
+	doc, err := tbl.store.Get(c.ctx, key)
+	if err != nil {
+		return nil, err
+	}
+	return &SingleSelection{table: tbl, key: key, doc: doc}, nil
+}
+
+func evalGetAll(c *evalCtx, t *Term) (any, error) {
+	tbl, err := c.evalTableArg(t.Args[0])
+	if err != nil {
+		return nil, err
+	}
+	index, err := c.optString(t, "index", tbl.store.Config().PrimaryKey)
+	if err != nil {
+		return nil, err
+	}
+	if index != tbl.store.Config().PrimaryKey {
+		return nil, newErr(ErrOpFailed, "Secondary indexes are not yet implemented in PhotonDB (index `%s` on table `%s.%s`).", index, tbl.DB, tbl.Name)
+	}
+	keys := make([]any, 0, len(t.Args)-1)
+	for _, a := range t.Args[1:] {
+		k, err := c.evalDatum(a)
+		if err != nil {
+			return nil, err
+		}
+		if k == nil {
+			return nil, withBacktrace(newErr(ErrNonExistence, "Keys cannot be NULL."), a.bt)
+		}
+		if _, err := EncodeKey(k); err != nil {
+			return nil, withBacktrace(err, a.bt)
+		}
+		keys = append(keys, k)
+	}
+	return &Selection{table: tbl, stream: &getAllStream{table: tbl, keys: keys}}, nil
+}
+
+// getAllStream looks keys up lazily, one per Next, skipping missing ones.
+type getAllStream struct {
+	table *Table
+	keys  []any
+}
+
+func (s *getAllStream) Next(ctx context.Context) (any, bool, error) {
+	for len(s.keys) > 0 {
+		k := s.keys[0]
+		s.keys = s.keys[1:]
+		doc, err := s.table.store.Get(ctx, k)
+		if err != nil {
+			return nil, false, err
+		}
+		if doc != nil {
+			return doc, true, nil
+		}
+	}
+	return nil, false, nil
+}
+
+func (s *getAllStream) Close() error { s.keys = nil; return nil }
+
+func evalCount(c *evalCtx, t *Term) (any, error) {
+	if len(t.Args) == 2 {
+		return nil, newErr(ErrQueryLogic, "COUNT with a predicate is not yet implemented in PhotonDB.")
+	}
+	v, err := c.eval(t.Args[0])
+	if err != nil {
+		return nil, err
+	}
+	switch x := v.(type) {
+	case *Table:
+		n, err := x.store.Count(c.ctx)
+		return float64(n), err
+	case []any:
+		return float64(len(x)), nil
+	case *Selection, Stream:
+		s, err := c.toStream(x, t.Args[0])
+		if err != nil {
+			return nil, err
+		}
+		defer s.Close()
+		n := 0
+		for {
+			_, ok, err := s.Next(c.ctx)
+			if err != nil {
+				return nil, err
+			}
+			if !ok {
+				return float64(n), nil
+			}
+			n++
+		}
+	}
+	return nil, newErr(ErrQueryLogic, "Cannot convert %s to SEQUENCE", typeName(v))
+}

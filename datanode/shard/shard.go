@@ -1,0 +1,587 @@
+// Package shard is the data node's table layer: it implements reql.Store on
+// the storage engine, keeping the catalog of databases and tables and every
+// table's documents in one ordered key space.
+//
+// Key layout (all in one storage.Engine):
+//
+//	c/init                 first-start marker
+//	c/server               this node's identity {id, name}
+//	c/db/<db>              reql.DBConfig (JSON)
+//	c/tb/<db>/<table>      reql.TableConfig (JSON)
+//	d/<table id>/<key>     document (JSON); <key> is reql.EncodeKey(primary key)
+//
+// Invariants: a catalog change is one atomic batch; a document write holds
+// the lock stripe of its key from read to commit, so read-modify-write of one
+// document is atomic; data of dropped tables is deleted after the catalog
+// entry (and collected on open if a crash interrupted that).
+package shard
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"hash/fnv"
+	"log/slog"
+	"os"
+	"sort"
+	"strings"
+	"sync"
+	"sync/atomic"
+
+	"github.com/photondb-io/photondb/datanode/reql"
+	"github.com/photondb-io/photondb/datanode/storage"
+)
+
+const (
+	keyInit     = "c/init"
+	keyServer   = "c/server"
+	prefixDB    = "c/db/"
+	prefixTable = "c/tb/"
+	prefixData  = "d/"
+)
+
+// lockStripes is the number of key lock stripes shared by all tables.
+const lockStripes = 1024
+
+// Identity names this server, as server() and table configs report it.
+type Identity struct {
+	ID   string `json:"id"`
+	Name string `json:"name"`
+}
+
+// Store implements reql.Store on a storage engine.
+type Store struct {
+	eng *storage.Engine
+	log *slog.Logger
+	id  Identity
+
+	mu     sync.RWMutex
+	dbs    map[string]reql.DBConfig
+	tables map[string]map[string]*Table // db -> name -> table
+
+	stripes [lockStripes]sync.Mutex
+}
+
+var _ reql.Store = (*Store)(nil)
+
+// Open loads the catalog from eng. On first start it creates the `test`
+// database (as RethinkDB does) and a server identity.
+func Open(eng *storage.Engine, log *slog.Logger) (*Store, error) {
+	if log == nil {
+		log = slog.Default()
+	}
+	s := &Store{eng: eng, log: log, dbs: map[string]reql.DBConfig{}, tables: map[string]map[string]*Table{}}
+	if err := s.load(); err != nil {
+		return nil, err
+	}
+	if err := s.collectOrphans(); err != nil {
+		return nil, err
+	}
+	return s, nil
+}
+
+// Identity returns this server's id and name.
+func (s *Store) Identity() Identity { return s.id }
+
+func (s *Store) load() error {
+	has, err := s.eng.Has([]byte(keyInit))
+	if err != nil {
+		return fmt.Errorf("read catalog: %w", err)
+	}
+	if !has {
+		host, _ := os.Hostname()
+		name := strings.Map(func(r rune) rune {
+			if r >= 'a' && r <= 'z' || r >= 'A' && r <= 'Z' || r >= '0' && r <= '9' || r == '_' {
+				return r
+			}
+			return '_'
+		}, host)
+		if name == "" {
+			name = "photondb"
+		}
+		id := Identity{ID: reql.NewUUID(), Name: name}
+		test := reql.DBConfig{ID: reql.NewUUID(), Name: "test"}
+		b := s.eng.NewBatch()
+		b.Put([]byte(keyServer), mustJSON(id))
+		b.Put([]byte(prefixDB+test.Name), mustJSON(test))
+		b.Put([]byte(keyInit), []byte("1"))
+		if err := s.eng.Apply(b, storage.Hard); err != nil {
+			return fmt.Errorf("initialize catalog: %w", err)
+		}
+	}
+	raw, err := s.eng.Get([]byte(keyServer))
+	if err != nil {
+		return fmt.Errorf("read server identity: %w", err)
+	}
+	if err := json.Unmarshal(raw, &s.id); err != nil {
+		return fmt.Errorf("decode server identity: %w", err)
+	}
+	it := s.eng.NewIterator(storage.IterOptions{Prefix: []byte(prefixDB)})
+	for it.Next() {
+		var d reql.DBConfig
+		if err := json.Unmarshal(it.Value(), &d); err != nil {
+			it.Close()
+			return fmt.Errorf("decode catalog entry %q: %w", it.Key(), err)
+		}
+		s.dbs[d.Name] = d
+		s.tables[d.Name] = map[string]*Table{}
+	}
+	if err := closeIter(it); err != nil {
+		return fmt.Errorf("read databases: %w", err)
+	}
+	it = s.eng.NewIterator(storage.IterOptions{Prefix: []byte(prefixTable)})
+	for it.Next() {
+		var tc reql.TableConfig
+		if err := json.Unmarshal(it.Value(), &tc); err != nil {
+			it.Close()
+			return fmt.Errorf("decode catalog entry %q: %w", it.Key(), err)
+		}
+		if s.tables[tc.DB] == nil {
+			continue // database dropped; collectOrphans removes the data
+		}
+		s.tables[tc.DB][tc.Name] = s.newTable(tc)
+	}
+	if err := closeIter(it); err != nil {
+		return fmt.Errorf("read tables: %w", err)
+	}
+	return nil
+}
+
+func closeIter(it storage.Iterator) error {
+	err := it.Err()
+	if cerr := it.Close(); err == nil {
+		err = cerr
+	}
+	return err
+}
+
+// collectOrphans deletes data whose table is no longer in the catalog (a
+// drop interrupted by a crash).
+func (s *Store) collectOrphans() error {
+	live := map[string]bool{}
+	for _, byName := range s.tables {
+		for _, t := range byName {
+			live[t.cfg.ID] = true
+		}
+	}
+	lower := []byte(prefixData)
+	for {
+		it := s.eng.NewIterator(storage.IterOptions{Lower: lower, Prefix: []byte(prefixData)})
+		if !it.Next() {
+			return closeIter(it)
+		}
+		key := it.Key()
+		rest := key[len(prefixData):]
+		slash := bytes.IndexByte(rest, '/')
+		it.Close()
+		if slash < 0 {
+			return fmt.Errorf("collect orphans: malformed data key %q", key)
+		}
+		id := string(rest[:slash])
+		prefix := []byte(prefixData + id + "/")
+		if !live[id] {
+			s.log.Info("deleting data of dropped table", "table_id", id)
+			if err := s.deleteRange(prefix); err != nil {
+				return err
+			}
+		}
+		lower = append(append([]byte{}, prefix[:len(prefix)-1]...), '/'+1)
+	}
+}
+
+// deleteRange deletes every key with prefix, in bounded batches.
+func (s *Store) deleteRange(prefix []byte) error {
+	for {
+		it := s.eng.NewIterator(storage.IterOptions{Prefix: prefix})
+		b := s.eng.NewBatch()
+		for b.Len() < 10000 && it.Next() {
+			b.Delete(append([]byte{}, it.Key()...))
+		}
+		if err := closeIter(it); err != nil {
+			return fmt.Errorf("delete range %q: %w", prefix, err)
+		}
+		if b.Len() == 0 {
+			return nil
+		}
+		if err := s.eng.Apply(b, storage.Soft); err != nil {
+			return fmt.Errorf("delete range %q: %w", prefix, err)
+		}
+	}
+}
+
+func mustJSON(v any) []byte {
+	b, err := json.Marshal(v)
+	if err != nil {
+		panic(fmt.Sprintf("shard: encode %T: %v", v, err))
+	}
+	return b
+}
+
+// CreateDB implements reql.Store.
+func (s *Store) CreateDB(_ context.Context, name string) (reql.DBConfig, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if _, ok := s.dbs[name]; ok {
+		return reql.DBConfig{}, reql.DBExists(name)
+	}
+	d := reql.DBConfig{ID: reql.NewUUID(), Name: name}
+	b := s.eng.NewBatch()
+	b.Put([]byte(prefixDB+name), mustJSON(d))
+	if err := s.eng.Apply(b, storage.Hard); err != nil {
+		return reql.DBConfig{}, fmt.Errorf("create database %s: %w", name, err)
+	}
+	s.dbs[name] = d
+	s.tables[name] = map[string]*Table{}
+	return d, nil
+}
+
+// DropDB implements reql.Store.
+func (s *Store) DropDB(_ context.Context, name string) (reql.DBConfig, []reql.TableConfig, error) {
+	s.mu.Lock()
+	d, ok := s.dbs[name]
+	if !ok {
+		s.mu.Unlock()
+		return reql.DBConfig{}, nil, reql.DBNotFound(name)
+	}
+	b := s.eng.NewBatch()
+	b.Delete([]byte(prefixDB + name))
+	var dropped []*Table
+	for tname, t := range s.tables[name] {
+		b.Delete([]byte(prefixTable + name + "/" + tname))
+		dropped = append(dropped, t)
+	}
+	if err := s.eng.Apply(b, storage.Hard); err != nil {
+		s.mu.Unlock()
+		return reql.DBConfig{}, nil, fmt.Errorf("drop database %s: %w", name, err)
+	}
+	delete(s.dbs, name)
+	delete(s.tables, name)
+	s.mu.Unlock()
+	cfgs := make([]reql.TableConfig, 0, len(dropped))
+	for _, t := range dropped {
+		t.dropped.Store(true)
+		cfgs = append(cfgs, t.cfg)
+		if err := s.deleteRange(t.prefix); err != nil {
+			return reql.DBConfig{}, nil, err
+		}
+	}
+	return d, cfgs, nil
+}
+
+// ListDBs implements reql.Store.
+func (s *Store) ListDBs(context.Context) ([]reql.DBConfig, error) {
+	s.mu.RLock()
+	defer s.mu.RUnlock()
+	out := make([]reql.DBConfig, 0, len(s.dbs))
+	for _, d := range s.dbs {
+		out = append(out, d)
+	}
+	sort.Slice(out, func(i, j int) bool { return out[i].Name < out[j].Name })
+	return out, nil
+}
+
+// GetDB implements reql.Store.
+func (s *Store) GetDB(_ context.Context, name string) (reql.DBConfig, error) {
+	s.mu.RLock()
+	defer s.mu.RUnlock()
+	d, ok := s.dbs[name]
+	if !ok {
+		return reql.DBConfig{}, reql.DBNotFound(name)
+	}
+	return d, nil
+}
+
+// CreateTable implements reql.Store.
+func (s *Store) CreateTable(_ context.Context, cfg reql.TableConfig) (reql.TableConfig, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	d, ok := s.dbs[cfg.DB]
+	if !ok {
+		return reql.TableConfig{}, reql.DBNotFound(cfg.DB)
+	}
+	if _, ok := s.tables[cfg.DB][cfg.Name]; ok {
+		return reql.TableConfig{}, reql.TableExists(cfg.DB, cfg.Name)
+	}
+	cfg.ID = reql.NewUUID()
+	cfg.DBID = d.ID
+	b := s.eng.NewBatch()
+	b.Put([]byte(prefixTable+cfg.DB+"/"+cfg.Name), mustJSON(cfg))
+	if err := s.eng.Apply(b, storage.Hard); err != nil {
+		return reql.TableConfig{}, fmt.Errorf("create table %s.%s: %w", cfg.DB, cfg.Name, err)
+	}
+	s.tables[cfg.DB][cfg.Name] = s.newTable(cfg)
+	return cfg, nil
+}
+
+// DropTable implements reql.Store.
+func (s *Store) DropTable(_ context.Context, db, name string) (reql.TableConfig, error) {
+	s.mu.Lock()
+	if _, ok := s.dbs[db]; !ok {
+		s.mu.Unlock()
+		return reql.TableConfig{}, reql.DBNotFound(db)
+	}
+	t, ok := s.tables[db][name]
+	if !ok {
+		s.mu.Unlock()
+		return reql.TableConfig{}, reql.TableNotFound(db, name)
+	}
+	b := s.eng.NewBatch()
+	b.Delete([]byte(prefixTable + db + "/" + name))
+	if err := s.eng.Apply(b, storage.Hard); err != nil {
+		s.mu.Unlock()
+		return reql.TableConfig{}, fmt.Errorf("drop table %s.%s: %w", db, name, err)
+	}
+	delete(s.tables[db], name)
+	s.mu.Unlock()
+	t.dropped.Store(true)
+	if err := s.deleteRange(t.prefix); err != nil {
+		return reql.TableConfig{}, err
+	}
+	return t.cfg, nil
+}
+
+// ListTables implements reql.Store.
+func (s *Store) ListTables(_ context.Context, db string) ([]reql.TableConfig, error) {
+	s.mu.RLock()
+	defer s.mu.RUnlock()
+	byName, ok := s.tables[db]
+	if !ok {
+		return nil, reql.DBNotFound(db)
+	}
+	out := make([]reql.TableConfig, 0, len(byName))
+	for _, t := range byName {
+		out = append(out, t.cfg)
+	}
+	sort.Slice(out, func(i, j int) bool { return out[i].Name < out[j].Name })
+	return out, nil
+}
+
+// OpenTable implements reql.Store.
+func (s *Store) OpenTable(_ context.Context, db, name string) (reql.TableStore, error) {
+	s.mu.RLock()
+	defer s.mu.RUnlock()
+	byName, ok := s.tables[db]
+	if !ok {
+		return nil, reql.DBNotFound(db)
+	}
+	t, ok := byName[name]
+	if !ok {
+		return nil, reql.TableNotFound(db, name)
+	}
+	return t, nil
+}
+
+// Table is one table's documents.
+type Table struct {
+	s       *Store
+	cfg     reql.TableConfig
+	prefix  []byte
+	dropped atomic.Bool
+}
+
+var _ reql.TableStore = (*Table)(nil)
+
+func (s *Store) newTable(cfg reql.TableConfig) *Table {
+	return &Table{s: s, cfg: cfg, prefix: []byte(prefixData + cfg.ID + "/")}
+}
+
+// Config implements reql.TableStore.
+func (t *Table) Config() reql.TableConfig { return t.cfg }
+
+func (t *Table) docKey(key any) ([]byte, error) {
+	enc, err := reql.EncodeKey(key)
+	if err != nil {
+		return nil, err
+	}
+	return append(append(make([]byte, 0, len(t.prefix)+len(enc)), t.prefix...), enc...), nil
+}
+
+func decodeDoc(raw []byte) (map[string]any, error) {
+	var doc map[string]any
+	if err := json.Unmarshal(raw, &doc); err != nil {
+		return nil, fmt.Errorf("decode document: %w", err)
+	}
+	return doc, nil
+}
+
+func (t *Table) checkLive() error {
+	if t.dropped.Load() {
+		return reql.TableNotFound(t.cfg.DB, t.cfg.Name)
+	}
+	return nil
+}
+
+// Get implements reql.TableStore.
+func (t *Table) Get(_ context.Context, key any) (map[string]any, error) {
+	if err := t.checkLive(); err != nil {
+		return nil, err
+	}
+	k, err := t.docKey(key)
+	if err != nil {
+		return nil, err
+	}
+	raw, err := t.s.eng.Get(k)
+	if errors.Is(err, storage.ErrNotFound) {
+		return nil, nil
+	}
+	if err != nil {
+		return nil, fmt.Errorf("get %s.%s: %w", t.cfg.DB, t.cfg.Name, err)
+	}
+	return decodeDoc(raw)
+}
+
+// Count implements reql.TableStore. It counts keys without decoding
+// documents.
+func (t *Table) Count(context.Context) (int64, error) {
+	if err := t.checkLive(); err != nil {
+		return 0, err
+	}
+	it := t.s.eng.NewIterator(storage.IterOptions{Prefix: t.prefix})
+	var n int64
+	for it.Next() {
+		n++
+	}
+	return n, closeIter(it)
+}
+
+// Scan implements reql.TableStore.
+func (t *Table) Scan(_ context.Context, reverse bool) reql.DocIterator {
+	if err := t.checkLive(); err != nil {
+		return &docIter{err: err}
+	}
+	return &docIter{it: t.s.eng.NewIterator(storage.IterOptions{Prefix: t.prefix, Reverse: reverse})}
+}
+
+type docIter struct {
+	it  storage.Iterator
+	doc map[string]any
+	err error
+}
+
+func (d *docIter) Next() bool {
+	if d.err != nil || d.it == nil {
+		return false
+	}
+	if !d.it.Next() {
+		return false
+	}
+	d.doc, d.err = decodeDoc(d.it.Value())
+	return d.err == nil
+}
+
+func (d *docIter) Doc() map[string]any { return d.doc }
+
+func (d *docIter) Err() error {
+	if d.err != nil {
+		return d.err
+	}
+	if d.it != nil {
+		return d.it.Err()
+	}
+	return nil
+}
+
+func (d *docIter) Close() error {
+	if d.it == nil {
+		return nil
+	}
+	err := d.it.Close()
+	d.it = nil
+	return err
+}
+
+// Write implements reql.TableStore: it locks the stripes of all keys (in
+// order, so concurrent writes cannot deadlock), computes every new document
+// from the current one, and commits all changes in one atomic batch.
+func (t *Table) Write(_ context.Context, ops []*reql.WriteOp, durability string) error {
+	if err := t.checkLive(); err != nil {
+		return err
+	}
+	keys := make([][]byte, len(ops))
+	stripeSet := map[uint32]bool{}
+	for i, op := range ops {
+		k, err := t.docKey(op.Key)
+		if err != nil {
+			op.Err = err
+			continue
+		}
+		keys[i] = k
+		h := fnv.New32a()
+		h.Write(k)
+		stripeSet[h.Sum32()%lockStripes] = true
+	}
+	stripes := make([]int, 0, len(stripeSet))
+	for st := range stripeSet {
+		stripes = append(stripes, int(st))
+	}
+	sort.Ints(stripes)
+	for _, st := range stripes {
+		t.s.stripes[st].Lock()
+	}
+	defer func() {
+		for _, st := range stripes {
+			t.s.stripes[st].Unlock()
+		}
+	}()
+
+	pending := map[string]map[string]any{} // keys written earlier in this batch
+	b := t.s.eng.NewBatch()
+	for i, op := range ops {
+		if keys[i] == nil {
+			continue
+		}
+		old, seen := pending[string(keys[i])]
+		if !seen {
+			var err error
+			if old, err = t.getRaw(keys[i]); err != nil {
+				return err
+			}
+		}
+		op.Old = old
+		next, err := op.Apply(old)
+		if err != nil {
+			op.Err = err
+			op.New = old
+			continue
+		}
+		op.New = next
+		switch {
+		case next == nil && old == nil:
+		case next == nil:
+			b.Delete(keys[i])
+		default:
+			raw, err := json.Marshal(next)
+			if err != nil {
+				op.Err = fmt.Errorf("encode document: %w", err)
+				op.New = old
+				continue
+			}
+			b.Put(keys[i], raw)
+		}
+		pending[string(keys[i])] = next
+	}
+	if b.Len() == 0 {
+		return nil
+	}
+	d := storage.Hard
+	if durability == "soft" {
+		d = storage.Soft
+	}
+	if err := t.s.eng.Apply(b, d); err != nil {
+		return fmt.Errorf("write %s.%s: %w", t.cfg.DB, t.cfg.Name, err)
+	}
+	return nil
+}
+
+func (t *Table) getRaw(k []byte) (map[string]any, error) {
+	raw, err := t.s.eng.Get(k)
+	if errors.Is(err, storage.ErrNotFound) {
+		return nil, nil
+	}
+	if err != nil {
+		return nil, fmt.Errorf("read %s.%s: %w", t.cfg.DB, t.cfg.Name, err)
+	}
+	return decodeDoc(raw)
+}

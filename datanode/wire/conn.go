@@ -1,0 +1,370 @@
+package wire
+
+import (
+	"bufio"
+	"context"
+	"encoding/binary"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"net"
+	"sync"
+	"time"
+
+	"github.com/photondb-io/photondb/datanode/reql"
+)
+
+// Query types (ql2.proto Query.QueryType).
+const (
+	queryStart       = 1
+	queryContinue    = 2
+	queryStop        = 3
+	queryNoreplyWait = 4
+	queryServerInfo  = 5
+)
+
+// Response types (ql2.proto Response.ResponseType).
+const (
+	respSuccessAtom     = 1
+	respSuccessSequence = 2
+	respSuccessPartial  = 3
+	respWaitComplete    = 4
+	respServerInfo      = 5
+	respClientError     = 16
+	respCompileError    = 17
+	respRuntimeError    = 18
+)
+
+// maxConcurrentQueries is RethinkDB's per-connection bound on queries being
+// evaluated at once.
+const maxConcurrentQueries = 1024
+
+// conn is one authenticated driver connection. A reader goroutine parses
+// frames; each START runs in its own goroutine; responses are written under
+// writeMu, each under its own token.
+type conn struct {
+	srv *Server
+	nc  net.Conn
+
+	writeMu sync.Mutex
+	w       *bufio.Writer
+
+	mu       sync.Mutex
+	cursors  map[uint64]*cursor
+	inflight int
+	idle     *sync.Cond // signalled when inflight drops to zero
+	closed   bool
+
+	queries sync.WaitGroup
+	sem     chan struct{}
+	ctx     context.Context
+	cancel  context.CancelFunc
+}
+
+func (c *conn) stopReading() {
+	_ = c.nc.SetReadDeadline(time.Now())
+}
+
+func (c *conn) serve() {
+	defer c.nc.Close()
+	r := bufio.NewReaderSize(c.nc, 64<<10)
+	c.nc.SetReadDeadline(time.Now().Add(30 * time.Second)) // handshake must not hang forever
+	user, err := c.handshake(r)
+	if err != nil {
+		if !errors.Is(err, io.EOF) {
+			c.srv.Log.Debug("driver handshake failed", "remote", c.nc.RemoteAddr().String(), "err", err)
+		}
+		return
+	}
+	c.nc.SetReadDeadline(time.Time{})
+	c.srv.mu.Lock()
+	draining := c.srv.draining
+	c.srv.mu.Unlock()
+	if draining {
+		return
+	}
+	c.srv.Log.Debug("driver connected", "remote", c.nc.RemoteAddr().String(), "user", user)
+
+	c.w = bufio.NewWriterSize(c.nc, 64<<10)
+	c.idle = sync.NewCond(&c.mu)
+	c.sem = make(chan struct{}, maxConcurrentQueries)
+	c.ctx, c.cancel = context.WithCancel(c.srv.ctx)
+	defer func() {
+		c.cancel()
+		c.queries.Wait()
+		c.mu.Lock()
+		c.closed = true
+		for tok, cur := range c.cursors {
+			cur.close()
+			delete(c.cursors, tok)
+		}
+		c.mu.Unlock()
+	}()
+	for {
+		token, payload, err := readFrame(r)
+		if err != nil {
+			var tooBig *frameTooLargeError
+			if errors.As(err, &tooBig) {
+				c.send(token, errorResponse(reql.ClientError("Query size (%d) greater than maximum (%d).", tooBig.size, MaxQuerySize-1)))
+			}
+			return
+		}
+		c.dispatch(token, payload)
+	}
+}
+
+// frameTooLargeError reports a frame whose declared size exceeds
+// MaxQuerySize.
+type frameTooLargeError struct{ size uint32 }
+
+func (e *frameTooLargeError) Error() string {
+	return fmt.Sprintf("query frame of %d bytes exceeds the %d byte limit", e.size, MaxQuerySize)
+}
+
+// readFrame reads one query frame: token (u64 LE), size (u32 LE), payload.
+func readFrame(r io.Reader) (uint64, []byte, error) {
+	var hdr [12]byte
+	if _, err := io.ReadFull(r, hdr[:]); err != nil {
+		return 0, nil, err
+	}
+	token := binary.LittleEndian.Uint64(hdr[:8])
+	size := binary.LittleEndian.Uint32(hdr[8:])
+	if size >= MaxQuerySize {
+		return token, nil, &frameTooLargeError{size: size}
+	}
+	payload := make([]byte, size)
+	if _, err := io.ReadFull(r, payload); err != nil {
+		return token, nil, err
+	}
+	return token, payload, nil
+}
+
+// parseQuery splits a query payload into its type, term and global optargs.
+func parseQuery(payload []byte) (qtype int, term json.RawMessage, opts map[string]json.RawMessage, err error) {
+	var parts []json.RawMessage
+	if err := json.Unmarshal(payload, &parts); err != nil || len(parts) == 0 || len(parts) > 3 {
+		return 0, nil, nil, reql.ClientError("Client is buggy (failed to deserialize query).")
+	}
+	if err := json.Unmarshal(parts[0], &qtype); err != nil {
+		return 0, nil, nil, reql.ClientError("Client is buggy (failed to deserialize query).")
+	}
+	if len(parts) > 1 {
+		term = parts[1]
+	}
+	if len(parts) > 2 {
+		if err := json.Unmarshal(parts[2], &opts); err != nil {
+			return 0, nil, nil, reql.ClientError("Client is buggy (failed to deserialize query).")
+		}
+	}
+	return qtype, term, opts, nil
+}
+
+func (c *conn) dispatch(token uint64, payload []byte) {
+	qtype, term, opts, err := parseQuery(payload)
+	if err != nil {
+		c.send(token, errorResponse(err))
+		return
+	}
+	switch qtype {
+	case queryStart:
+		if term == nil {
+			c.send(token, errorResponse(reql.ClientError("Client is buggy (failed to deserialize query).")))
+			return
+		}
+		q, err := reql.Compile(term, opts)
+		if err != nil {
+			if q == nil || !q.Noreply {
+				c.send(token, errorResponse(err))
+			}
+			return
+		}
+		c.begin()
+		select {
+		case c.sem <- struct{}{}:
+		case <-c.ctx.Done():
+			c.end()
+			return
+		}
+		c.queries.Add(1)
+		go func() {
+			defer c.queries.Done()
+			defer func() { <-c.sem }()
+			defer c.end()
+			c.start(token, q)
+		}()
+	case queryContinue:
+		c.mu.Lock()
+		cur := c.cursors[token]
+		c.mu.Unlock()
+		if cur == nil {
+			c.send(token, errorResponse(reql.ClientError("Token %d not in stream cache.", token)))
+			return
+		}
+		c.queries.Add(1)
+		go func() {
+			defer c.queries.Done()
+			c.continueCursor(token, cur)
+		}()
+	case queryStop:
+		c.mu.Lock()
+		cur := c.cursors[token]
+		delete(c.cursors, token)
+		c.mu.Unlock()
+		if cur != nil {
+			cur.close()
+		}
+		c.send(token, response{T: respSuccessSequence, R: []json.RawMessage{}, N: &[]int{}})
+	case queryNoreplyWait:
+		c.queries.Add(1)
+		go func() {
+			defer c.queries.Done()
+			c.mu.Lock()
+			for c.inflight > 0 {
+				c.idle.Wait()
+			}
+			c.mu.Unlock()
+			c.send(token, response{T: respWaitComplete, R: []json.RawMessage{}})
+		}()
+	case queryServerInfo:
+		info, _ := json.Marshal(map[string]any{"id": c.srv.Env.ServerID, "name": c.srv.Env.ServerName, "proxy": false})
+		c.send(token, response{T: respServerInfo, R: []json.RawMessage{info}})
+	default:
+		c.send(token, errorResponse(reql.ClientError("Unrecognized QueryType: %d.", qtype)))
+	}
+}
+
+func (c *conn) begin() {
+	c.mu.Lock()
+	c.inflight++
+	c.mu.Unlock()
+}
+
+func (c *conn) end() {
+	c.mu.Lock()
+	c.inflight--
+	if c.inflight == 0 {
+		c.idle.Broadcast()
+	}
+	c.mu.Unlock()
+}
+
+func (c *conn) start(token uint64, q *reql.Query) {
+	res, err := q.Run(c.ctx, c.srv.Env)
+	if err != nil {
+		if !q.Noreply {
+			c.send(token, errorResponse(interrupted(c, err)))
+		}
+		return
+	}
+	if res.Stream == nil {
+		if q.Noreply {
+			return
+		}
+		b, err := json.Marshal(res.Datum)
+		if err != nil {
+			c.send(token, errorResponse(fmt.Errorf("encode result: %w", err)))
+			return
+		}
+		c.send(token, response{T: respSuccessAtom, R: []json.RawMessage{b}})
+		return
+	}
+	cur := newCursor(res.Stream, q)
+	if q.Noreply {
+		// A noreply query's stream is consumed to the end (so writes inside
+		// it happen) and discarded.
+		for {
+			_, done, err := cur.nextBatch(c.ctx)
+			if err != nil || done {
+				cur.close()
+				return
+			}
+		}
+	}
+	c.mu.Lock()
+	if c.closed {
+		c.mu.Unlock()
+		cur.close()
+		return
+	}
+	c.cursors[token] = cur
+	c.mu.Unlock()
+	c.continueCursor(token, cur)
+}
+
+func (c *conn) continueCursor(token uint64, cur *cursor) {
+	batch, done, err := cur.nextBatch(c.ctx)
+	if err != nil || done {
+		c.mu.Lock()
+		delete(c.cursors, token)
+		c.mu.Unlock()
+		cur.close()
+	}
+	if err != nil {
+		c.send(token, errorResponse(interrupted(c, err)))
+		return
+	}
+	t := respSuccessPartial
+	if done {
+		t = respSuccessSequence
+	}
+	c.send(token, response{T: t, R: batch, N: &[]int{}})
+}
+
+// interrupted turns a cancelled query's error into RethinkDB's message.
+func interrupted(c *conn, err error) error {
+	if c.srv.ctx.Err() != nil {
+		return &reql.Error{Kind: reql.KindRuntime, Type: reql.ErrOpIndeterminate, Msg: "Server is shutting down.", Backtrace: []any{}}
+	}
+	return err
+}
+
+// response is the JSON body of a response frame.
+type response struct {
+	T int               `json:"t"`
+	E int               `json:"e,omitempty"`
+	R []json.RawMessage `json:"r"`
+	B *[]any            `json:"b,omitempty"` // errors only, always present there
+	N *[]int            `json:"n,omitempty"` // sequences only, always present there
+}
+
+func errorResponse(err error) response {
+	e := reql.AsError(err)
+	msg, _ := json.Marshal(e.Msg)
+	bt := e.Backtrace
+	if bt == nil {
+		bt = []any{}
+	}
+	r := response{R: []json.RawMessage{msg}, B: &bt}
+	switch e.Kind {
+	case reql.KindClient:
+		r.T = respClientError
+	case reql.KindCompile:
+		r.T = respCompileError
+	default:
+		r.T = respRuntimeError
+		r.E = int(e.Type)
+	}
+	return r
+}
+
+func (c *conn) send(token uint64, r response) {
+	body, err := json.Marshal(r)
+	if err != nil {
+		body, _ = json.Marshal(errorResponse(fmt.Errorf("encode response: %w", err)))
+	}
+	var hdr [12]byte
+	binary.LittleEndian.PutUint64(hdr[:8], token)
+	binary.LittleEndian.PutUint32(hdr[8:], uint32(len(body)))
+	c.writeMu.Lock()
+	defer c.writeMu.Unlock()
+	c.nc.SetWriteDeadline(time.Now().Add(60 * time.Second))
+	if _, err := c.w.Write(hdr[:]); err == nil {
+		if _, err = c.w.Write(body); err == nil {
+			err = c.w.Flush()
+		}
+		if err != nil {
+			c.nc.Close()
+		}
+	}
+}

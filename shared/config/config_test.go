@@ -1,0 +1,67 @@
+package config
+
+import (
+	"io"
+	"testing"
+)
+
+func TestParseServe(t *testing.T) {
+	tests := []struct {
+		name string
+		args []string
+		env  map[string]string
+		want func(Serve) bool
+	}{
+		{"defaults", nil, nil, func(c Serve) bool {
+			return c.Bind == "127.0.0.1" && c.Port == 8080 && c.DriverPort == 28015 && c.ClusterPort == 29015 &&
+				c.DataDir == "./data" && c.CORS && c.Timeout == 30 && c.MaxBodyMB == 10 && !c.DevMode
+		}},
+		{"flags", []string{"--driver-port", "1234", "--dev-mode", "--cors=false"}, nil, func(c Serve) bool {
+			return c.DriverPort == 1234 && c.DevMode && !c.CORS
+		}},
+		{"photondb env", nil, map[string]string{"PHOTONDB_DRIVER_PORT": "999", "PHOTONDB_MAX_BODY_SIZE": "3"}, func(c Serve) bool {
+			return c.DriverPort == 999 && c.MaxBodyMB == 3
+		}},
+		{"legacy env", nil, map[string]string{"RETHINKDB_BIND": "0.0.0.0", "RETHINKDB_PORT": "81", "RETHINKDB_LOG_DIR": "/l", "DEV_MODE": "true"}, func(c Serve) bool {
+			return c.Bind == "0.0.0.0" && c.Port == 81 && c.LogDir == "/l" && c.DevMode
+		}},
+		{"photondb env beats legacy", nil, map[string]string{"RETHINKDB_PORT": "81", "PHOTONDB_PORT": "82"}, func(c Serve) bool {
+			return c.Port == 82
+		}},
+		{"flag beats env", []string{"--port", "83"}, map[string]string{"PHOTONDB_PORT": "82"}, func(c Serve) bool {
+			return c.Port == 83
+		}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			c, err := ParseServe(tt.args, func(k string) string { return tt.env[k] }, io.Discard)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if !tt.want(c) {
+				t.Fatalf("unexpected config %+v", c)
+			}
+		})
+	}
+}
+
+func TestParseServeErrors(t *testing.T) {
+	tests := []struct {
+		name string
+		args []string
+		env  map[string]string
+	}{
+		{"bad env number", nil, map[string]string{"PHOTONDB_PORT": "eighty"}},
+		{"bad port", []string{"--port", "70000"}, nil},
+		{"zero timeout", []string{"--timeout", "0"}, nil},
+		{"unknown flag", []string{"--nope"}, nil},
+		{"extra arg", []string{"x"}, nil},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			if _, err := ParseServe(tt.args, func(k string) string { return tt.env[k] }, io.Discard); err == nil {
+				t.Fatal("expected an error")
+			}
+		})
+	}
+}
