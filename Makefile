@@ -1,0 +1,53 @@
+# PhotonDB build and test entry points. `make run` and `make test` are the two
+# commands a new user needs (see README.md).
+
+GO        ?= go
+BIN       := bin/photondb
+VERSION   ?= $(shell git describe --tags --always --dirty 2>/dev/null || echo 0.1.0-dev)
+COMMIT    ?= $(shell git rev-parse HEAD 2>/dev/null || echo unknown)
+LDFLAGS   := -X github.com/photondb-io/photondb/shared/version.Version=$(VERSION) \
+             -X github.com/photondb-io/photondb/shared/version.Commit=$(COMMIT)
+export GOTOOLCHAIN ?= local
+
+.PHONY: build run test vet unit test-js js-deps fuzz bench clean
+
+build:
+	$(GO) build -ldflags "$(LDFLAGS)" -o $(BIN) ./cmd/photondb
+
+# Starts the embedded default (control plane + one data node) in dev mode,
+# with data in ./data. Drivers connect to 127.0.0.1:28015; HTTP on :8080.
+run: build
+	./$(BIN) serve --dev-mode --data-dir ./data
+
+# Everything: vet, unit and integration tests (including the official Go
+# driver's tests against a real server), then the official JS driver's tests.
+test: vet unit test-js
+
+vet:
+	$(GO) vet ./...
+	@unformatted=$$(gofmt -l $$(git ls-files '*.go' 2>/dev/null || find . -name '*.go')); \
+	  if [ -n "$$unformatted" ]; then echo "gofmt needed: $$unformatted"; exit 1; fi
+
+unit: build
+	PHOTONDB_BIN=$(CURDIR)/$(BIN) $(GO) test -count=1 -timeout 20m ./...
+
+js-deps:
+	cd tests/drivers/js && npm ci --no-audit --no-fund
+
+test-js: build js-deps
+	cd tests/drivers/js && PHOTONDB_BIN=$(CURDIR)/$(BIN) npm test
+
+# Short runs of every fuzz target (parsers of untrusted bytes).
+FUZZTIME ?= 15s
+fuzz:
+	@set -e; for pkg in $$($(GO) list ./...); do \
+	  for f in $$($(GO) test -list '^Fuzz' $$pkg | grep '^Fuzz' || true); do \
+	    echo "== $$pkg $$f"; $(GO) test -run '^$$' -fuzz "^$$f$$" -fuzztime $(FUZZTIME) $$pkg; \
+	  done; \
+	done
+
+bench:
+	$(GO) test -run '^$$' -bench . -benchtime 2s ./datanode/storage/
+
+clean:
+	rm -rf bin
