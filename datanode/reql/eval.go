@@ -113,9 +113,46 @@ func (c *evalCtx) toResult(v any) (Result, error) {
 		return Result{}, newErr(ErrQueryLogic, "Query result must be of type DATUM, GROUPED_DATA, or STREAM (got DATABASE).")
 	case *Func:
 		return Result{}, newErr(ErrQueryLogic, "Query result must be of type DATUM, GROUPED_DATA, or STREAM (got FUNCTION).")
+	case datumer:
+		d, err := x.reqlDatum()
+		return Result{Datum: d}, err
+	case *minValue:
+		return Result{}, newErr(ErrQueryLogic, "Cannot convert `r.minval` to JSON.")
+	case *maxValue:
+		return Result{}, newErr(ErrQueryLogic, "Cannot convert `r.maxval` to JSON.")
 	}
 	return Result{Datum: v}, nil
 }
+
+// datumer is a non-plain value that has a datum form (GROUPED_DATA becomes
+// its {"$reql_type$":"GROUPED_DATA","data":[...]} pseudo-type).
+type datumer interface {
+	reqlDatum() (any, error)
+}
+
+// mapStream applies f to every element of s, lazily.
+func mapStream(s Stream, f func(v any) (any, error)) Stream {
+	return &mappedStream{src: s, f: f}
+}
+
+type mappedStream struct {
+	src Stream
+	f   func(any) (any, error)
+}
+
+func (m *mappedStream) Next(ctx context.Context) (any, bool, error) {
+	v, ok, err := m.src.Next(ctx)
+	if err != nil || !ok {
+		return nil, ok, err
+	}
+	out, err := m.f(v)
+	if err != nil {
+		return nil, false, err
+	}
+	return out, true, nil
+}
+
+func (m *mappedStream) Close() error { return m.src.Close() }
 
 // eval evaluates a term, attaching its backtrace to errors raised inside it.
 func (c *evalCtx) eval(t *Term) (any, error) {
@@ -151,6 +188,8 @@ func (c *evalCtx) toDatum(v any, t *Term) (any, error) {
 		return c.drain(v, t)
 	case *Database, *Func:
 		return nil, withBacktrace(newErr(ErrQueryLogic, "Expected type DATUM but found %s.", typeName(v)), t.bt)
+	case datumer:
+		return x.reqlDatum()
 	}
 	return v, nil
 }

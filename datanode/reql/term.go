@@ -59,6 +59,16 @@ const maxDepth = 1000
 // Arrays are [type, args?, optargs?]; objects are MAKE_OBJ; everything else
 // is a DATUM.
 func compileTerm(raw any, bt []any, depth int) (*Term, error) {
+	return (&compileEnv{}).compile(raw, bt, depth)
+}
+
+// compileEnv tracks the parameters of the FUNCs enclosing the term being
+// compiled, to bind IMPLICIT_VAR (r.row) to the innermost one.
+type compileEnv struct {
+	funcs [][]int
+}
+
+func (env *compileEnv) compile(raw any, bt []any, depth int) (*Term, error) {
 	if depth > maxDepth {
 		return nil, &Error{Kind: KindCompile, Type: ErrResourceLimit, Msg: fmt.Sprintf("Maximum expression depth exceeded (%d).", maxDepth), Backtrace: bt}
 	}
@@ -66,7 +76,7 @@ func compileTerm(raw any, bt []any, depth int) (*Term, error) {
 	case map[string]any:
 		t := &Term{Type: TermMakeObj, Optargs: make(map[string]*Term, len(x)), bt: bt}
 		for k, v := range x {
-			sub, err := compileTerm(v, appendFrame(bt, k), depth+1)
+			sub, err := env.compile(v, appendFrame(bt, k), depth+1)
 			if err != nil {
 				return nil, err
 			}
@@ -74,13 +84,13 @@ func compileTerm(raw any, bt []any, depth int) (*Term, error) {
 		}
 		return t, nil
 	case []any:
-		return compileArray(x, bt, depth)
+		return env.compileArray(x, bt, depth)
 	default:
 		return &Term{Type: TermDatum, Datum: raw, bt: bt}, nil
 	}
 }
 
-func compileArray(x []any, bt []any, depth int) (*Term, error) {
+func (env *compileEnv) compileArray(x []any, bt []any, depth int) (*Term, error) {
 	if len(x) == 0 || len(x) > 3 {
 		return nil, &Error{Kind: KindClient, Type: ErrQueryLogic, Msg: "Expected a term of the form [type, args, optargs] but found an array of length " + fmt.Sprint(len(x)) + ".", Backtrace: bt}
 	}
@@ -121,12 +131,19 @@ func compileArray(x []any, bt []any, depth int) (*Term, error) {
 		err.Backtrace = bt
 		return nil, err
 	}
+	if tt == TermImplicitVar {
+		return env.implicitVar(bt)
+	}
 	for i, a := range rawArgs {
-		sub, err := compileTerm(a, appendFrame(bt, i), depth+1)
+		sub, err := env.compile(a, appendFrame(bt, i), depth+1)
 		if err != nil {
 			return nil, err
 		}
 		t.Args = append(t.Args, sub)
+		if tt == TermFunc && i == 0 {
+			env.funcs = append(env.funcs, funcParams(sub))
+			defer func() { env.funcs = env.funcs[:len(env.funcs)-1] }()
+		}
 	}
 	if len(rawOpts) > 0 {
 		t.Optargs = make(map[string]*Term, len(rawOpts))
@@ -134,7 +151,7 @@ func compileArray(x []any, bt []any, depth int) (*Term, error) {
 			if !s.anyOptargs && !contains(s.optargs, k) {
 				return nil, &Error{Kind: KindCompile, Type: ErrQueryLogic, Msg: fmt.Sprintf("Unrecognized optional argument `%s`.", k), Backtrace: bt}
 			}
-			sub, err := compileTerm(v, appendFrame(bt, k), depth+1)
+			sub, err := env.compile(v, appendFrame(bt, k), depth+1)
 			if err != nil {
 				return nil, err
 			}
@@ -142,6 +159,44 @@ func compileArray(x []any, bt []any, depth int) (*Term, error) {
 		}
 	}
 	return t, nil
+}
+
+// funcParams extracts the variable ids of a FUNC's parameter list (a
+// MAKE_ARRAY of numbers or an array datum); malformed lists yield none and
+// fail at evaluation with a type error.
+func funcParams(t *Term) []int {
+	var raw []any
+	switch t.Type {
+	case TermDatum:
+		raw, _ = t.Datum.([]any)
+	case TermMakeArray:
+		for _, a := range t.Args {
+			if a.Type != TermDatum {
+				return nil
+			}
+			raw = append(raw, a.Datum)
+		}
+	}
+	ids := make([]int, 0, len(raw))
+	for _, r := range raw {
+		if n, ok := r.(float64); ok {
+			ids = append(ids, int(n))
+		}
+	}
+	return ids
+}
+
+// implicitVar compiles r.row into a VAR of the enclosing one-argument FUNC
+// (drivers wrap r.row in such a FUNC), with RethinkDB's errors elsewhere.
+func (env *compileEnv) implicitVar(bt []any) (*Term, error) {
+	if len(env.funcs) == 0 {
+		return nil, &Error{Kind: KindCompile, Type: ErrQueryLogic, Msg: "r.row is not defined in this context.", Backtrace: bt}
+	}
+	params := env.funcs[len(env.funcs)-1]
+	if len(env.funcs) > 1 || len(params) != 1 {
+		return nil, &Error{Kind: KindCompile, Type: ErrQueryLogic, Msg: "Cannot use r.row in nested queries.  Use functions instead.", Backtrace: bt}
+	}
+	return &Term{Type: TermVar, Args: []*Term{{Type: TermDatum, Datum: float64(params[0]), bt: bt}}, bt: bt}, nil
 }
 
 func checkArity(s *spec, n int) *Error {

@@ -165,3 +165,28 @@ func TestPrintDatum(t *testing.T) {
 		}
 	}
 }
+
+func TestCompareDatumsTypeOrder(t *testing.T) {
+	ordered := []any{
+		MinVal,
+		[]any{}, []any{1.0}, []any{1.0, 1.0}, []any{2.0},
+		map[string]any{"$reql_type$": "BINARY", "data": ""},
+		map[string]any{"$reql_type$": "BINARY", "data": "AA=="},
+		false, true,
+		nil,
+		-1.0, 0.0, 1.5,
+		map[string]any{}, map[string]any{"a": 1.0}, map[string]any{"a": 2.0}, map[string]any{"a": 2.0, "b": 0.0}, map[string]any{"b": 0.0},
+		map[string]any{"$reql_type$": "TIME", "epoch_time": 1.0, "timezone": "+00:00"},
+		map[string]any{"$reql_type$": "TIME", "epoch_time": 2.0, "timezone": "-07:00"},
+		"", "A", "a", "ab",
+		MaxVal,
+	}
+	for i := range ordered {
+		for j := range ordered {
+			c := compareDatums(ordered[i], ordered[j])
+			if (i < j && c >= 0) || (i > j && c <= 0) || (i == j && c != 0) {
+				t.Fatalf("compare(%v, %v) = %d; positions %d and %d", ordered[i], ordered[j], c, i, j)
+			}
+		}
+	}
+}

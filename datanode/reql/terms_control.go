@@ -8,6 +8,10 @@ func init() {
 	register(TermFunc, spec{minArgs: 2, maxArgs: 2, eval: evalFunc})
 	register(TermVar, spec{minArgs: 1, maxArgs: 1, eval: evalVar})
 	register(TermFuncall, spec{minArgs: 1, maxArgs: -1, eval: evalFuncall})
+	// IMPLICIT_VAR is rewritten to VAR by the compiler (see implicitVar).
+	register(TermImplicitVar, spec{minArgs: 0, maxArgs: 0, eval: func(*evalCtx, *Term) (any, error) {
+		return nil, newErr(ErrInternal, "IMPLICIT_VAR reached the evaluator.")
+	}})
 }
 
 func evalFunc(c *evalCtx, t *Term) (any, error) {
