@@ -160,11 +160,43 @@ func (c *evalCtx) eval(t *Term) (any, error) {
 		return nil, newErr(ErrOpIndeterminate, "Query interrupted: %v.", err)
 	}
 	s := registry[t.Type]
+	if t.spliced {
+		var err error
+		if t, err = c.spliceArgs(t, s); err != nil {
+			return nil, err
+		}
+	}
 	v, err := s.eval(c, t)
 	if err != nil {
 		return nil, withBacktrace(err, t.bt)
 	}
 	return v, nil
+}
+
+// spliceArgs expands r.args(array) arguments into a copy of t and checks the
+// resulting arity.
+func (c *evalCtx) spliceArgs(t *Term, s *spec) (*Term, error) {
+	out := *t
+	out.spliced = false
+	out.Args = nil
+	for _, a := range t.Args {
+		if a.Type != TermArgs {
+			out.Args = append(out.Args, a)
+			continue
+		}
+		arr, err := c.evalArray(a.Args[0])
+		if err != nil {
+			return nil, err
+		}
+		for _, v := range arr {
+			out.Args = append(out.Args, &Term{Type: TermDatum, Datum: v, bt: a.bt})
+		}
+	}
+	if err := checkArity(s, len(out.Args)); err != nil {
+		err.Backtrace = t.bt
+		return nil, err
+	}
+	return &out, nil
 }
 
 // evalDatum evaluates t and requires a datum (selections become their

@@ -87,6 +87,8 @@ func TestControlTerms(t *testing.T) {
 		{name: "funcall", term: `[64,[[69,[[2,[1,2]],[2,[[10,[2]],[10,[1]]]]]],"a","b"]]`, want: `["b","a"]`},
 		{name: "implicit var", term: `[64,[[69,[[2,[7]],[2,[[13,[]]]]]],5]]`, want: `[5]`},
 		{name: "nested implicit var", term: `[69,[[2,[1]],[69,[[2,[2]],[13,[]]]]]]`, errMsg: "Cannot use r.row in nested queries.  Use functions instead."},
+		{name: "args splice", term: `[2,[1,[154,[[2,[2,3]]]],4]]`, want: `[1,2,3,4]`},
+		{name: "args arity checked at run time", term: `[14,[[154,[[2,["a","b"]]]]]]`, errType: ErrQueryLogic, errMsg: "Expected 1 argument but found 2."},
 		{name: "funcall arity", term: `[64,[[69,[[2,[1]],[10,[1]]]],1,2]]`, errType: ErrQueryLogic, errMsg: "Expected function with 2 arguments but found function with 1 argument."},
 	})
 }

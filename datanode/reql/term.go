@@ -13,6 +13,18 @@ type Term struct {
 	Optargs map[string]*Term
 	Datum   any   // the value of a DATUM term
 	bt      []any // backtrace frames from the query root to this term
+	spliced bool  // an argument is r.args(...): arity is checked at run time
+}
+
+// hasArgsTerm reports whether a raw argument list contains r.args(...),
+// whose array is spliced into the arguments at run time.
+func hasArgsTerm(rawArgs []any) bool {
+	for _, a := range rawArgs {
+		if arr, ok := a.([]any); ok && len(arr) > 0 && arr[0] == float64(TermArgs) {
+			return true
+		}
+	}
+	return false
 }
 
 // spec declares a term's arity, its allowed optargs and its evaluator. Each
@@ -127,10 +139,12 @@ func (env *compileEnv) compileArray(x []any, bt []any, depth int) (*Term, error)
 	if !ok {
 		return nil, &Error{Kind: KindCompile, Type: ErrQueryLogic, Msg: fmt.Sprintf("Term %s is not yet implemented in PhotonDB.", name), Backtrace: bt}
 	}
-	if err := checkArity(s, len(rawArgs)); err != nil {
+	splices := hasArgsTerm(rawArgs)
+	if err := checkArity(s, len(rawArgs)); err != nil && !splices {
 		err.Backtrace = bt
 		return nil, err
 	}
+	t.spliced = splices
 	if tt == TermImplicitVar {
 		return env.implicitVar(bt)
 	}

@@ -8,6 +8,11 @@ func init() {
 	register(TermFunc, spec{minArgs: 2, maxArgs: 2, eval: evalFunc})
 	register(TermVar, spec{minArgs: 1, maxArgs: 1, eval: evalVar})
 	register(TermFuncall, spec{minArgs: 1, maxArgs: -1, eval: evalFuncall})
+	// ARGS is spliced into its parent's arguments (see spliceArgs); alone it
+	// is an error, as in RethinkDB.
+	register(TermArgs, spec{minArgs: 1, maxArgs: 1, eval: func(*evalCtx, *Term) (any, error) {
+		return nil, newErr(ErrQueryLogic, "r.args is not legal here; it may only be an argument of another term.")
+	}})
 	// IMPLICIT_VAR is rewritten to VAR by the compiler (see implicitVar).
 	register(TermImplicitVar, spec{minArgs: 0, maxArgs: 0, eval: func(*evalCtx, *Term) (any, error) {
 		return nil, newErr(ErrInternal, "IMPLICIT_VAR reached the evaluator.")
