@@ -1,15 +1,13 @@
 package reql
 
-import (
-	"math"
-)
-
 // Argument helpers shared by every term family. Each evaluates a term and
 // checks its type with RethinkDB's message ("Expected type X but found Y.")
 // and the argument's backtrace.
 
+// typeErr is "Expected type X but found Y.": NON_EXISTENCE when the value
+// found is null (so that DEFAULT catches it), QUERY_LOGIC otherwise.
 func typeErr(want string, v any, t *Term) error {
-	return withBacktrace(newErr(ErrQueryLogic, "Expected type %s but found %s.", want, typeName(v)), t.bt)
+	return coreTypeErr(want, v, t)
 }
 
 func (c *evalCtx) evalNumber(t *Term) (float64, error) {
@@ -34,13 +32,7 @@ func (c *evalCtx) evalInt(t *Term) (int64, error) {
 }
 
 func asInt(n float64, t *Term) (int64, error) {
-	if n != math.Trunc(n) || math.IsInf(n, 0) {
-		return 0, withBacktrace(newErr(ErrQueryLogic, "Number not an integer: %s", formatNumber(n)), t.bt)
-	}
-	if math.Abs(n) > 1<<53 {
-		return 0, withBacktrace(newErr(ErrQueryLogic, "Number not an integer (out of exact range): %s", formatNumber(n)), t.bt)
-	}
-	return int64(n), nil
+	return coreAsInt(n, t)
 }
 
 func (c *evalCtx) evalBool(t *Term) (bool, error) {
@@ -99,8 +91,8 @@ func (c *evalCtx) evalFunc(t *Term, constOK bool) (*Func, any, error) {
 
 // checkFinite rejects NaN and infinities as RethinkDB does.
 func checkFinite(n float64) (float64, error) {
-	if math.IsNaN(n) || math.IsInf(n, 0) {
-		return 0, newErr(ErrQueryLogic, "Non-finite number: %s", formatNumber(n))
+	if _, err := coreFinite(n); err != nil {
+		return 0, err
 	}
 	return n, nil
 }

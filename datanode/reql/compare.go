@@ -18,10 +18,11 @@ var (
 	MaxVal = &maxValue{}
 )
 
-// typeRank orders datum types as RethinkDB does:
-// MINVAL < ARRAY < BINARY < BOOL < NULL < NUMBER < OBJECT < PTYPE<...> < STRING < MAXVAL.
-// Pseudo-types other than BINARY sort by their type name ("PTYPE<TIME>"),
-// which places them between OBJECT and STRING.
+// typeRank orders datum types as RethinkDB's datum_t::cmp does:
+// MINVAL < ARRAY < BOOL < NULL < NUMBER < OBJECT < PTYPE<...> < STRING < MAXVAL.
+// Pseudo-types sort among themselves by type name (PTYPE<BINARY> <
+// PTYPE<GEOMETRY> < PTYPE<TIME>), which places them between OBJECT and
+// STRING, as RethinkDB's order_by documentation lists.
 func typeRank(v any) (int, string) {
 	switch x := v.(type) {
 	case *minValue:
@@ -36,9 +37,6 @@ func typeRank(v any) (int, string) {
 		return 5, ""
 	case map[string]any:
 		if pt, ok := x[reqlTypeField].(string); ok {
-			if pt == "BINARY" {
-				return 2, ""
-			}
 			return 7, "PTYPE<" + pt + ">"
 		}
 		return 6, ""

@@ -4,12 +4,9 @@ import (
 	"bytes"
 	"encoding/base64"
 	"encoding/binary"
-	"encoding/json"
 	"math"
 	"reflect"
-	"sort"
 	"strconv"
-	"strings"
 )
 
 // A datum is represented by plain Go values, exactly what encoding/json
@@ -49,6 +46,12 @@ func typeName(v any) string {
 		return "STREAM"
 	case *Func:
 		return "FUNCTION"
+	case *minValue:
+		return "MINVAL"
+	case *maxValue:
+		return "MAXVAL"
+	case datumer:
+		return "GROUPED_DATA"
 	}
 	return "DATUM"
 }
@@ -66,58 +69,15 @@ func isDatum(v any) bool {
 // datumEqual is ReQL equality of two datums.
 func datumEqual(a, b any) bool { return reflect.DeepEqual(a, b) }
 
-// printDatum renders a datum the way RethinkDB prints datums inside error
-// messages: objects one field per line with tabs, arrays inline.
+// printDatum renders a datum the way RethinkDB 2.4 prints datums inside
+// error messages: rapidjson's pretty form with tabs, one object field or
+// array element per line.
 func printDatum(v any) string {
-	var b strings.Builder
-	printIndented(&b, v, "")
-	return b.String()
-}
-
-func printIndented(b *strings.Builder, v any, indent string) {
-	switch x := v.(type) {
-	case map[string]any:
-		if len(x) == 0 {
-			b.WriteString("{}")
-			return
-		}
-		keys := make([]string, 0, len(x))
-		for k := range x {
-			keys = append(keys, k)
-		}
-		sort.Strings(keys)
-		b.WriteString("{\n")
-		for i, k := range keys {
-			b.WriteString(indent + "\t")
-			kb, _ := json.Marshal(k)
-			b.Write(kb)
-			b.WriteString(":\t")
-			printIndented(b, x[k], indent+"\t")
-			if i < len(keys)-1 {
-				b.WriteString(",")
-			}
-			b.WriteString("\n")
-		}
-		b.WriteString(indent + "}")
-	case []any:
-		b.WriteString("[")
-		for i, e := range x {
-			if i > 0 {
-				b.WriteString(", ")
-			}
-			printIndented(b, e, indent)
-		}
-		b.WriteString("]")
-	case float64:
-		b.WriteString(formatNumber(x))
-	default:
-		out, err := json.Marshal(x)
-		if err != nil {
-			b.WriteString("<unprintable>")
-			return
-		}
-		b.Write(out)
+	out, err := corePrint(v)
+	if err != nil {
+		return "<unprintable: " + err.Error() + ">"
 	}
+	return out
 }
 
 // formatNumber prints a number as RethinkDB does: integers without a
@@ -131,12 +91,12 @@ func formatNumber(f float64) string {
 
 // Key encoding: primary keys are stored in an order-preserving byte form so
 // that the storage engine's byte order is ReQL's order for primary keys
-// (ARRAY < PTYPE<BINARY> < BOOL < NUMBER < PTYPE<TIME> < STRING).
+// (ARRAY < BOOL < NUMBER < PTYPE<BINARY> < PTYPE<TIME> < STRING).
 const (
 	keyTagArray  = 0x10
-	keyTagBinary = 0x20
 	keyTagBool   = 0x30
 	keyTagNumber = 0x50
+	keyTagBinary = 0x64 // PTYPE<BINARY> sorts after OBJECT, before PTYPE<TIME>
 	keyTagTime   = 0x68
 	keyTagString = 0x70
 )

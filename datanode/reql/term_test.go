@@ -98,19 +98,19 @@ func TestDeepNestingIsAnErrorNotACrash(t *testing.T) {
 }
 
 func TestEncodeKeyOrder(t *testing.T) {
-	// RethinkDB's order for primary keys: arrays < binary < bools < numbers
-	// < times < strings; numbers numerically, strings bytewise, arrays
-	// lexicographically.
+	// RethinkDB's order for primary keys: arrays < bools < numbers <
+	// binary < times < strings; numbers numerically, strings bytewise,
+	// arrays lexicographically.
 	ordered := []any{
 		[]any{},
 		[]any{-1.0},
 		[]any{1.0},
 		[]any{1.0, "a"},
 		[]any{2.0},
-		map[string]any{"$reql_type$": "BINARY", "data": ""},
-		map[string]any{"$reql_type$": "BINARY", "data": "AA=="},
 		false, true,
 		-1e300, -2.5, -1.0, 0.0, 1e-300, 1.0, 2.0, 10.0, 1e300,
+		map[string]any{"$reql_type$": "BINARY", "data": ""},
+		map[string]any{"$reql_type$": "BINARY", "data": "AA=="},
 		map[string]any{"$reql_type$": "TIME", "epoch_time": 0.0, "timezone": "+00:00"},
 		"", "a", "a\x00", "a\x00b", "ab", "b", "é",
 	}
@@ -155,7 +155,7 @@ func TestPrintDatum(t *testing.T) {
 		want string
 	}{
 		{map[string]any{"id": 1.0, "name": "a"}, "{\n\t\"id\":\t1,\n\t\"name\":\t\"a\"\n}"},
-		{map[string]any{"o": map[string]any{"x": []any{1.0, "b"}}}, "{\n\t\"o\":\t{\n\t\t\"x\":\t[1, \"b\"]\n\t}\n}"},
+		{map[string]any{"o": map[string]any{"x": []any{1.0, "b"}}}, "{\n\t\"o\":\t{\n\t\t\"x\":\t[\n\t\t\t1,\n\t\t\t\"b\"\n\t\t]\n\t}\n}"},
 		{1.5, "1.5"},
 		{map[string]any{}, "{}"},
 	}
@@ -170,12 +170,12 @@ func TestCompareDatumsTypeOrder(t *testing.T) {
 	ordered := []any{
 		MinVal,
 		[]any{}, []any{1.0}, []any{1.0, 1.0}, []any{2.0},
-		map[string]any{"$reql_type$": "BINARY", "data": ""},
-		map[string]any{"$reql_type$": "BINARY", "data": "AA=="},
 		false, true,
 		nil,
 		-1.0, 0.0, 1.5,
 		map[string]any{}, map[string]any{"a": 1.0}, map[string]any{"a": 2.0}, map[string]any{"a": 2.0, "b": 0.0}, map[string]any{"b": 0.0},
+		map[string]any{"$reql_type$": "BINARY", "data": ""},
+		map[string]any{"$reql_type$": "BINARY", "data": "AA=="},
 		map[string]any{"$reql_type$": "TIME", "epoch_time": 1.0, "timezone": "+00:00"},
 		map[string]any{"$reql_type$": "TIME", "epoch_time": 2.0, "timezone": "-07:00"},
 		"", "A", "a", "ab",
