@@ -41,6 +41,9 @@ func typeName(v any) string {
 	case *SingleSelection:
 		return "SELECTION<OBJECT>"
 	case *Selection:
+		if x.isArray {
+			return "SELECTION<ARRAY>"
+		}
 		return "SELECTION<STREAM>"
 	case Stream:
 		return "STREAM"

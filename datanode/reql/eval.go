@@ -33,8 +33,9 @@ type SingleSelection struct {
 // Selection is a stream of documents from one table (GET_ALL, ...), on which
 // writes can be chained.
 type Selection struct {
-	table  *Table
-	stream Stream
+	table   *Table
+	stream  Stream
+	isArray bool // an array of documents (e.g. order_by without an index): sent as an atom
 }
 
 // Func is a compiled FUNC with its captured scope.
@@ -101,6 +102,10 @@ func (c *evalCtx) toResult(v any) (Result, error) {
 	case *Table:
 		return Result{Stream: newTableScan(c.ctx, x)}, nil
 	case *Selection:
+		if x.isArray {
+			arr, err := c.drain(x, &Term{})
+			return Result{Datum: arr}, err
+		}
 		return Result{Stream: x.stream}, nil
 	case *SingleSelection:
 		if x.doc == nil {
@@ -245,6 +250,9 @@ func (c *evalCtx) drain(v any, t *Term) ([]any, error) {
 		return nil, err
 	}
 	defer s.Close()
+	if isInfinite(s) {
+		return nil, withBacktrace(errInfinite(), t.bt)
+	}
 	limit := c.arrayLimit()
 	out := []any{}
 	for {

@@ -77,7 +77,8 @@ func evalFuncall(c *evalCtx, t *Term) (any, error) {
 
 // call applies f to args in a scope extending the one f captured.
 func (c *evalCtx) call(f *Func, args ...any) (any, error) {
-	if len(f.params) != len(args) {
+	// A function without parameters ignores its arguments, as in RethinkDB.
+	if len(f.params) != len(args) && len(f.params) > 0 {
 		return nil, newErr(ErrQueryLogic, "Expected function with %d argument%s but found function with %d argument%s.",
 			len(args), plural(len(args)), len(f.params), plural(len(f.params)))
 	}

@@ -97,36 +97,13 @@ func (s *getAllStream) Next(ctx context.Context) (any, bool, error) {
 func (s *getAllStream) Close() error { s.keys = nil; return nil }
 
 func evalCount(c *evalCtx, t *Term) (any, error) {
-	if len(t.Args) == 2 {
-		return nil, newErr(ErrQueryLogic, "COUNT with a predicate is not yet implemented in PhotonDB.")
-	}
+	// COUNT of a sequence (optionally of the elements equal to a value or
+	// matching a predicate), of a string's code points, of a binary's bytes
+	// or of an object's fields; per group on grouped data. See countValue in
+	// terms_agg.go.
 	v, err := c.eval(t.Args[0])
 	if err != nil {
 		return nil, err
 	}
-	switch x := v.(type) {
-	case *Table:
-		n, err := x.store.Count(c.ctx)
-		return float64(n), err
-	case []any:
-		return float64(len(x)), nil
-	case *Selection, Stream:
-		s, err := c.toStream(x, t.Args[0])
-		if err != nil {
-			return nil, err
-		}
-		defer s.Close()
-		n := 0
-		for {
-			_, ok, err := s.Next(c.ctx)
-			if err != nil {
-				return nil, err
-			}
-			if !ok {
-				return float64(n), nil
-			}
-			n++
-		}
-	}
-	return nil, newErr(ErrQueryLogic, "Cannot convert %s to SEQUENCE", typeName(v))
+	return c.countValue(t, v)
 }
