@@ -8,8 +8,10 @@ func init() {
 	register(TermMakeObj, spec{anyOptargs: true, eval: evalMakeObj})
 }
 
+// evalDatumTerm returns a copy of the literal datum; pseudo-types sent by
+// drivers (times) are validated as RethinkDB does.
 func evalDatumTerm(_ *evalCtx, t *Term) (any, error) {
-	return cloneDatum(t.Datum), nil
+	return tmSanitizeDatum(cloneDatum(t.Datum))
 }
 
 func evalMakeArray(c *evalCtx, t *Term) (any, error) {
@@ -35,6 +37,9 @@ func evalMakeObj(c *evalCtx, t *Term) (any, error) {
 			return nil, err
 		}
 		out[k] = v
+	}
+	if out[reqlTypeField] == "TIME" {
+		return tmSanitizePtype(out)
 	}
 	return out, nil
 }

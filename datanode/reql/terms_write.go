@@ -250,11 +250,19 @@ func evalUpdate(c *evalCtx, t *Term) (any, error) {
 			if p == nil {
 				return old, nil
 			}
-			patch, ok := p.(map[string]any)
-			if !ok {
-				return nil, newErr(ErrQueryLogic, "Expected type OBJECT but found %s.", typeName(p))
+			if _, ok := p.(map[string]any); !ok {
+				if _, lit := p.(*objLiteral); !lit {
+					return nil, newErr(ErrQueryLogic, "Expected type OBJECT but found %s.", typeName(p))
+				}
 			}
-			next := mergeDeep(old, patch)
+			merged, err := objMergePatch(old, p) // handles r.literal
+			if err != nil {
+				return nil, err
+			}
+			next, ok := merged.(map[string]any)
+			if !ok {
+				return nil, newErr(ErrQueryLogic, "Expected type OBJECT but found %s.", typeName(merged))
+			}
 			if !datumEqual(next[pk], old[pk]) {
 				return nil, newErr(ErrOpFailed, "Primary key `%s` cannot be changed (`%s` -> `%s`).", pk, printDatum(old), printDatum(next))
 			}
