@@ -325,7 +325,18 @@ func (c *evalCtx) writeSelection(t *Term, mk func(pk string, arg func(map[string
 	}
 	pk := tbl.store.Config().PrimaryKey
 	mut := mutation(func(*evalCtx, map[string]any) (map[string]any, error) { return nil, nil })
-	if mk != nil {
+	if mk != nil && t.Type == TermUpdate {
+		// UPDATE's argument may hold r.literal, legal only in a merge patch:
+		// evaluate it per document as a patch.
+		argTerm := t.Args[1]
+		mut = mk(pk, func(old map[string]any) (any, error) {
+			var in any
+			if old != nil {
+				in = old
+			}
+			return c.objPatchFor(argTerm, in)
+		})
+	} else if mk != nil {
 		argTerm := t.Args[1]
 		av, err := c.eval(argTerm)
 		if err != nil {
