@@ -764,29 +764,6 @@ func tmEvalToISO8601(c *evalCtx, t *Term) (any, error) {
 	return tmFormatISO8601(m)
 }
 
-// tmBoundOpen reads left_bound/right_bound ("open" or "closed").
-func (c *evalCtx) tmBoundOpen(t *Term, key string, def bool) (bool, error) {
-	ot, ok := t.Optargs[key]
-	if !ok {
-		return def, nil
-	}
-	v, err := c.evalDatum(ot)
-	if err != nil {
-		return false, err
-	}
-	s, ok := v.(string)
-	if !ok {
-		return false, typeErr("STRING", v, ot)
-	}
-	switch s {
-	case "open":
-		return true, nil
-	case "closed":
-		return false, nil
-	}
-	return false, newErr(ErrQueryLogic, "Expected `open` or `closed` for optarg `%s` (got `%s`).", key, tmTruncPrint(v))
-}
-
 func tmEvalDuring(c *evalCtx, t *Term) (any, error) {
 	var ts [3]float64
 	for i := range ts {
@@ -801,7 +778,7 @@ func tmEvalDuring(c *evalCtx, t *Term) (any, error) {
 		return false, nil
 	}
 	if lo == x {
-		open, err := c.tmBoundOpen(t, "left_bound", false)
+		open, err := c.boundOpen(t, "left_bound", false)
 		if err != nil {
 			return nil, err
 		}
@@ -813,7 +790,7 @@ func tmEvalDuring(c *evalCtx, t *Term) (any, error) {
 		return false, nil
 	}
 	if x == hi {
-		open, err := c.tmBoundOpen(t, "right_bound", true)
+		open, err := c.boundOpen(t, "right_bound", true)
 		if err != nil {
 			return nil, err
 		}

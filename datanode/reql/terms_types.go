@@ -34,25 +34,11 @@ func init() {
 // ---------------------------------------------------------------------------
 // Helpers shared by the core family.
 
-// coreTypeName is typeName extended with the values typeName does not know:
-// r.minval, r.maxval and GROUPED_DATA.
-func coreTypeName(v any) string {
-	switch v.(type) {
-	case *minValue:
-		return "MINVAL"
-	case *maxValue:
-		return "MAXVAL"
-	case datumer:
-		return "GROUPED_DATA"
-	}
-	return typeName(v)
-}
-
 // coreTypeErr is RethinkDB's typed-target error: "Expected type X but found
 // Y." of class QUERY_LOGIC, or NON_EXISTENCE when the value found is null
 // (so that DEFAULT catches it).
 func coreTypeErr(want string, v any, t *Term) error {
-	return coreTypedErr(v, t, "Expected type %s but found %s.", want, coreTypeName(v))
+	return coreTypedErr(v, t, "Expected type %s but found %s.", want, typeName(v))
 }
 
 // coreTypedErr fails on value v (NON_EXISTENCE if v is null, else
@@ -270,7 +256,7 @@ func coreWriteJSON(b *strings.Builder, v any, pretty bool, level int) error {
 		}
 		b.WriteByte('}')
 	default:
-		return newErr(ErrQueryLogic, "Expected type DATUM but found %s.", coreTypeName(v))
+		return newErr(ErrQueryLogic, "Expected type DATUM but found %s.", typeName(v))
 	}
 	return nil
 }
@@ -383,7 +369,7 @@ func coreDatumKind(d any) string {
 	case *maxValue:
 		return "MAXVAL"
 	}
-	return coreTypeName(d)
+	return typeName(d)
 }
 
 func evalCoerceTo(c *evalCtx, t *Term) (any, error) {
@@ -419,7 +405,7 @@ func evalCoerceTo(c *evalCtx, t *Term) (any, error) {
 	if isDatum {
 		start = coreDatumKind(d)
 	} else if start == "" {
-		start = coreTypeName(val)
+		start = typeName(val)
 	}
 	// Identity, and coercion to a value type the value already converts to.
 	if start == end || (end == "DATUM" && isDatum) || coreConvertsTo(val, end) {
@@ -601,7 +587,7 @@ func coreValueTypeName(v any) string {
 	if _, ok := v.(datumer); ok {
 		return "GROUPED_DATA"
 	}
-	return coreTypeName(v)
+	return typeName(v)
 }
 
 func evalTypeOf(c *evalCtx, t *Term) (any, error) {
