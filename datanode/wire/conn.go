@@ -91,6 +91,14 @@ func (c *conn) serve() {
 	c.sem = make(chan struct{}, maxConcurrentQueries)
 	c.ctx, c.cancel = context.WithCancel(c.srv.ctx)
 	defer func() {
+		c.srv.mu.Lock()
+		draining := c.srv.draining
+		c.srv.mu.Unlock()
+		if draining {
+			// Graceful shutdown: let running queries finish; at the
+			// shutdown deadline the server's context interrupts them.
+			c.queries.Wait()
+		}
 		c.cancel()
 		c.queries.Wait()
 		c.mu.Lock()
