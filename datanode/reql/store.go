@@ -1,6 +1,9 @@
 package reql
 
-import "context"
+import (
+	"context"
+	"encoding/json"
+)
 
 // The evaluator never touches files: tables and the database catalog are
 // reached through Store, which the shard layer implements. The same query
@@ -22,6 +25,32 @@ type TableConfig struct {
 	Durability string `json:"durability"` // "hard" or "soft"
 	Shards     int    `json:"shards"`
 	Replicas   int    `json:"replicas"`
+	// Indexes are the table's secondary indexes.
+	Indexes []IndexConfig `json:"indexes,omitempty"`
+}
+
+// IndexConfig is a secondary index: a deterministic ReQL function of a
+// document (stored as its wire JSON) whose value(s) key the index.
+type IndexConfig struct {
+	ID       string          `json:"id"` // index entries are keyed by ID, so a rename moves nothing
+	Name     string          `json:"name"`
+	Function json.RawMessage `json:"function"` // wire JSON of a one-argument FUNC term
+	Multi    bool            `json:"multi"`
+	Geo      bool            `json:"geo"`
+	Ready    bool            `json:"ready"` // backfill finished
+}
+
+// IndexStatus is an index with its backfill progress.
+type IndexStatus struct {
+	IndexConfig
+	Progress float64 // 0..1 while building, 1 when ready
+}
+
+// KeyRange bounds a scan over encoded keys (EncodeKey/EncodeIndexKey);
+// a nil bound is unbounded.
+type KeyRange struct {
+	Lower, Upper         []byte
+	LowerOpen, UpperOpen bool
 }
 
 // Store is the catalog of databases and tables. Errors are *Error values with
@@ -43,6 +72,14 @@ type Store interface {
 	ListTables(ctx context.Context, db string) ([]TableConfig, error)
 	// OpenTable returns a handle on a table; TableNotFound if absent.
 	OpenTable(ctx context.Context, db, name string) (TableStore, error)
+	// CreateIndex adds a secondary index and starts building it in the
+	// background; writes maintain it from the moment it exists.
+	CreateIndex(ctx context.Context, db, table string, ix IndexConfig) (IndexConfig, error)
+	// DropIndex removes a secondary index and its entries.
+	DropIndex(ctx context.Context, db, table, name string) error
+	// RenameIndex renames a secondary index; with overwrite an index
+	// already named newName is dropped first.
+	RenameIndex(ctx context.Context, db, table, oldName, newName string, overwrite bool) error
 }
 
 // TableStore reads and writes one table's documents.
@@ -56,6 +93,12 @@ type TableStore interface {
 	Scan(ctx context.Context, reverse bool) DocIterator
 	// Count returns the number of documents.
 	Count(ctx context.Context) (int64, error)
+	// Indexes returns the secondary indexes with their build progress.
+	Indexes() []IndexStatus
+	// IndexScan iterates documents in the order of an index (the primary
+	// key when index is the primary key's name) over the encoded index
+	// values in r. A document appears once per matching index value.
+	IndexScan(ctx context.Context, index string, r KeyRange, reverse bool) (DocIterator, error)
 	// Write applies ops; each op's Apply runs with its key locked, so a
 	// read-modify-write of one document is atomic. Per-op failures are left
 	// in op.Err and do not abort the others; the returned error is for
@@ -100,4 +143,19 @@ func TableNotFound(db, name string) error {
 // TableExists is RethinkDB's error for creating a table that exists.
 func TableExists(db, name string) error {
 	return newErr(ErrOpFailed, "Table `%s.%s` already exists.", db, name)
+}
+
+// IndexExists is RethinkDB's error for creating an index that exists.
+func IndexExists(db, table, name string) error {
+	return newErr(ErrOpFailed, "Index `%s` already exists on table `%s.%s`.", name, db, table)
+}
+
+// IndexNotFound is RethinkDB's error for a missing index.
+func IndexNotFound(db, table, name string) error {
+	return newErr(ErrOpFailed, "Index `%s` was not found on table `%s.%s`.", name, db, table)
+}
+
+// IndexNotReady is RethinkDB's error for reading an index still being built.
+func IndexNotReady(db, table, name string) error {
+	return newErr(ErrOpFailed, "Index `%s` on table `%s.%s` was accessed before its construction was finished.", name, db, table)
 }

@@ -279,7 +279,7 @@ func (c *evalCtx) tableConfigDatum(cfg TableConfig) map[string]any {
 		"db":          cfg.DB,
 		"durability":  cfg.Durability,
 		"id":          cfg.ID,
-		"indexes":     []any{},
+		"indexes":     indexNames(cfg),
 		"name":        cfg.Name,
 		"primary_key": cfg.PrimaryKey,
 		"shards":      shards,
@@ -289,4 +289,13 @@ func (c *evalCtx) tableConfigDatum(cfg TableConfig) map[string]any {
 
 func sortStrings(list []any) {
 	sort.Slice(list, func(i, j int) bool { return list[i].(string) < list[j].(string) })
+}
+
+func indexNames(cfg TableConfig) []any {
+	out := []any{}
+	for _, ix := range cfg.Indexes {
+		out = append(out, ix.Name)
+	}
+	sortStrings(out)
+	return out
 }

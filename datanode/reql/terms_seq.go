@@ -1505,10 +1505,10 @@ func (c *evalCtx) orderByOne(t *Term, v any) (any, error) {
 		if err != nil {
 			return nil, err
 		}
+		var scan Stream = &lazyTableScan{table: tbl, reverse: desc}
 		if name != tbl.store.Config().PrimaryKey {
-			return nil, errSecondaryIndex(name, tbl)
+			scan = &indexRangeStream{table: tbl, index: name, reverse: desc}
 		}
-		scan := &lazyTableScan{table: tbl, reverse: desc}
 		if len(keys) == 0 {
 			return &Selection{table: tbl, stream: scan}, nil
 		}

@@ -54,7 +54,20 @@ func evalGetAll(c *evalCtx, t *Term) (any, error) {
 		return nil, err
 	}
 	if index != tbl.store.Config().PrimaryKey {
-		return nil, newErr(ErrOpFailed, "Secondary indexes are not yet implemented in PhotonDB (index `%s` on table `%s.%s`).", index, tbl.DB, tbl.Name)
+		var keys [][]byte
+		for _, a := range t.Args[1:] {
+			k, err := c.evalDatum(a)
+			if err != nil {
+				return nil, err
+			}
+			if k == nil {
+				return nil, withBacktrace(newErr(ErrNonExistence, "Keys cannot be NULL."), a.bt)
+			}
+			if enc, ok := EncodeIndexKey(k); ok {
+				keys = append(keys, enc)
+			}
+		}
+		return &Selection{table: tbl, stream: &indexEqualStream{table: tbl, index: index, keys: keys}}, nil
 	}
 	keys := make([]any, 0, len(t.Args)-1)
 	for _, a := range t.Args[1:] {

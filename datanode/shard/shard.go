@@ -9,6 +9,7 @@
 //	c/db/<db>              reql.DBConfig (JSON)
 //	c/tb/<db>/<table>      reql.TableConfig (JSON)
 //	d/<table id>/<key>     document (JSON); <key> is reql.EncodeKey(primary key)
+//	i/<table id>/<index id>/<value><key>  -> <key>   secondary index entry
 //
 // Invariants: a catalog change is one atomic batch; a document write holds
 // the lock stripe of its key from read to commit, so read-modify-write of one
@@ -40,6 +41,7 @@ const (
 	prefixDB    = "c/db/"
 	prefixTable = "c/tb/"
 	prefixData  = "d/"
+	prefixIndex = "i/"
 )
 
 // lockStripes is the number of key lock stripes shared by all tables.
@@ -141,7 +143,9 @@ func (s *Store) load() error {
 		if s.tables[tc.DB] == nil {
 			continue // database dropped; collectOrphans removes the data
 		}
-		s.tables[tc.DB][tc.Name] = s.newTable(tc)
+		t := s.newTable(tc)
+		s.tables[tc.DB][tc.Name] = t
+		defer t.resumeBackfills()
 	}
 	if err := closeIter(it); err != nil {
 		return fmt.Errorf("read tables: %w", err)
@@ -157,32 +161,50 @@ func closeIter(it storage.Iterator) error {
 	return err
 }
 
-// collectOrphans deletes data whose table is no longer in the catalog (a
-// drop interrupted by a crash).
+// collectOrphans deletes data and index entries whose table is no longer
+// in the catalog, and entries of dropped indexes (a drop interrupted by a
+// crash).
 func (s *Store) collectOrphans() error {
-	live := map[string]bool{}
+	live := map[string]bool{} // table IDs and "<table id>/<index id>"
 	for _, byName := range s.tables {
 		for _, t := range byName {
 			live[t.cfg.ID] = true
+			for _, ix := range t.cfg.Indexes {
+				live[t.cfg.ID+"/"+ix.ID] = true
+			}
 		}
 	}
-	lower := []byte(prefixData)
+	if err := s.collectUnder(prefixData, 1, live); err != nil {
+		return err
+	}
+	return s.collectUnder(prefixIndex, 2, live)
+}
+
+// collectUnder walks the groups of keys under top whose first parts
+// (separated by '/') name a table (parts=1) or a table's index (parts=2),
+// deleting the groups not in live.
+func (s *Store) collectUnder(top string, parts int, live map[string]bool) error {
+	lower := []byte(top)
 	for {
-		it := s.eng.NewIterator(storage.IterOptions{Lower: lower, Prefix: []byte(prefixData)})
+		it := s.eng.NewIterator(storage.IterOptions{Lower: lower, Prefix: []byte(top)})
 		if !it.Next() {
 			return closeIter(it)
 		}
-		key := it.Key()
-		rest := key[len(prefixData):]
-		slash := bytes.IndexByte(rest, '/')
+		key := append([]byte{}, it.Key()...)
 		it.Close()
-		if slash < 0 {
-			return fmt.Errorf("collect orphans: malformed data key %q", key)
+		rest := key[len(top):]
+		end := 0
+		for p := 0; p < parts; p++ {
+			i := bytes.IndexByte(rest[end:], '/')
+			if i < 0 {
+				return fmt.Errorf("collect orphans: malformed key %q", key)
+			}
+			end += i + 1
 		}
-		id := string(rest[:slash])
-		prefix := []byte(prefixData + id + "/")
+		id := string(rest[:end-1])
+		prefix := []byte(top + id + "/")
 		if !live[id] {
-			s.log.Info("deleting data of dropped table", "table_id", id)
+			s.log.Info("deleting data of dropped table or index", "id", id)
 			if err := s.deleteRange(prefix); err != nil {
 				return err
 			}
@@ -262,8 +284,8 @@ func (s *Store) DropDB(_ context.Context, name string) (reql.DBConfig, []reql.Ta
 	cfgs := make([]reql.TableConfig, 0, len(dropped))
 	for _, t := range dropped {
 		t.dropped.Store(true)
-		cfgs = append(cfgs, t.cfg)
-		if err := s.deleteRange(t.prefix); err != nil {
+		cfgs = append(cfgs, t.Config())
+		if err := s.deleteTableData(t); err != nil {
 			return reql.DBConfig{}, nil, err
 		}
 	}
@@ -336,10 +358,17 @@ func (s *Store) DropTable(_ context.Context, db, name string) (reql.TableConfig,
 	delete(s.tables[db], name)
 	s.mu.Unlock()
 	t.dropped.Store(true)
-	if err := s.deleteRange(t.prefix); err != nil {
+	if err := s.deleteTableData(t); err != nil {
 		return reql.TableConfig{}, err
 	}
-	return t.cfg, nil
+	return t.Config(), nil
+}
+
+func (s *Store) deleteTableData(t *Table) error {
+	if err := s.deleteRange(t.prefix); err != nil {
+		return err
+	}
+	return s.deleteRange(t.iprefix)
 }
 
 // ListTables implements reql.Store.
@@ -352,7 +381,7 @@ func (s *Store) ListTables(_ context.Context, db string) ([]reql.TableConfig, er
 	}
 	out := make([]reql.TableConfig, 0, len(byName))
 	for _, t := range byName {
-		out = append(out, t.cfg)
+		out = append(out, t.Config())
 	}
 	sort.Slice(out, func(i, j int) bool { return out[i].Name < out[j].Name })
 	return out, nil
@@ -373,22 +402,59 @@ func (s *Store) OpenTable(_ context.Context, db, name string) (reql.TableStore, 
 	return t, nil
 }
 
+// lockKeys locks the stripes of keys (nil keys are ignored) in stripe
+// order, so that concurrent callers cannot deadlock, and returns the unlock.
+func (s *Store) lockKeys(keys [][]byte) (unlock func()) {
+	set := map[uint32]bool{}
+	for _, k := range keys {
+		if k == nil {
+			continue
+		}
+		h := fnv.New32a()
+		h.Write(k)
+		set[h.Sum32()%lockStripes] = true
+	}
+	stripes := make([]int, 0, len(set))
+	for st := range set {
+		stripes = append(stripes, int(st))
+	}
+	sort.Ints(stripes)
+	for _, st := range stripes {
+		s.stripes[st].Lock()
+	}
+	return func() {
+		for _, st := range stripes {
+			s.stripes[st].Unlock()
+		}
+	}
+}
+
 // Table is one table's documents.
 type Table struct {
 	s       *Store
-	cfg     reql.TableConfig
-	prefix  []byte
+	prefix  []byte // d/<table id>/
+	iprefix []byte // i/<table id>/
 	dropped atomic.Bool
+
+	mu       sync.RWMutex
+	cfg      reql.TableConfig
+	progress map[string]float64 // index ID -> backfill progress while building
 }
 
 var _ reql.TableStore = (*Table)(nil)
 
 func (s *Store) newTable(cfg reql.TableConfig) *Table {
-	return &Table{s: s, cfg: cfg, prefix: []byte(prefixData + cfg.ID + "/")}
+	return &Table{s: s, cfg: cfg, prefix: []byte(prefixData + cfg.ID + "/"), iprefix: []byte(prefixIndex + cfg.ID + "/"), progress: map[string]float64{}}
 }
 
 // Config implements reql.TableStore.
-func (t *Table) Config() reql.TableConfig { return t.cfg }
+func (t *Table) Config() reql.TableConfig {
+	t.mu.RLock()
+	defer t.mu.RUnlock()
+	cfg := t.cfg
+	cfg.Indexes = append([]reql.IndexConfig(nil), t.cfg.Indexes...)
+	return cfg
+}
 
 func (t *Table) docKey(key any) ([]byte, error) {
 	enc, err := reql.EncodeKey(key)
@@ -500,7 +566,6 @@ func (t *Table) Write(_ context.Context, ops []*reql.WriteOp, durability string)
 		return err
 	}
 	keys := make([][]byte, len(ops))
-	stripeSet := map[uint32]bool{}
 	for i, op := range ops {
 		k, err := t.docKey(op.Key)
 		if err != nil {
@@ -508,24 +573,14 @@ func (t *Table) Write(_ context.Context, ops []*reql.WriteOp, durability string)
 			continue
 		}
 		keys[i] = k
-		h := fnv.New32a()
-		h.Write(k)
-		stripeSet[h.Sum32()%lockStripes] = true
 	}
-	stripes := make([]int, 0, len(stripeSet))
-	for st := range stripeSet {
-		stripes = append(stripes, int(st))
-	}
-	sort.Ints(stripes)
-	for _, st := range stripes {
-		t.s.stripes[st].Lock()
-	}
-	defer func() {
-		for _, st := range stripes {
-			t.s.stripes[st].Unlock()
-		}
-	}()
+	unlock := t.s.lockKeys(keys)
+	defer unlock()
 
+	// The index list is read with the stripes held, so an index created
+	// concurrently is either seen here or backfilled after this write (the
+	// backfill takes the same stripes).
+	indexes := t.Config().Indexes
 	pending := map[string]map[string]any{} // keys written earlier in this batch
 	b := t.s.eng.NewBatch()
 	for i, op := range ops {
@@ -559,6 +614,9 @@ func (t *Table) Write(_ context.Context, ops []*reql.WriteOp, durability string)
 				continue
 			}
 			b.Put(keys[i], raw)
+		}
+		if err := t.updateIndexes(b, indexes, keys[i][len(t.prefix):], old, next); err != nil {
+			return err
 		}
 		pending[string(keys[i])] = next
 	}

@@ -1,0 +1,168 @@
+package reql
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"fmt"
+	"sync"
+	"time"
+)
+
+// Secondary index support shared by the evaluator (which creates indexes and
+// reads through them) and the shard layer (which maintains index entries on
+// every write by calling IndexKeys).
+
+// EncodeIndexKey encodes an index value in the order-preserving form of
+// EncodeKey, without the primary key size limit. ok is false for values
+// that cannot key an index (null, objects): such documents are left out of
+// the index, as RethinkDB does.
+func EncodeIndexKey(v any) (key []byte, ok bool) {
+	var buf bytes.Buffer
+	if err := encodeKey(&buf, v); err != nil {
+		return nil, false
+	}
+	return buf.Bytes(), true
+}
+
+var indexFuncs sync.Map // IndexConfig.ID+function -> *compiledIndex
+
+type compiledIndex struct {
+	fn  *Term
+	err error
+}
+
+// IndexKeys computes the encoded index values of doc under ix: the value of
+// the index function, or each element of it for a multi index. A document
+// on which the function fails (a missing field, a wrong type) has no
+// entries, as in RethinkDB.
+func IndexKeys(ix IndexConfig, doc map[string]any) (keys [][]byte, err error) {
+	if doc == nil {
+		return nil, nil
+	}
+	cacheKey := ix.ID + "\x00" + string(ix.Function)
+	ci, _ := indexFuncs.Load(cacheKey)
+	if ci == nil {
+		c := &compiledIndex{}
+		var raw any
+		if err := json.Unmarshal(ix.Function, &raw); err != nil {
+			c.err = fmt.Errorf("decode index function of %s: %w", ix.Name, err)
+		} else {
+			c.fn, c.err = compileTerm(raw, []any{}, 0)
+		}
+		ci, _ = indexFuncs.LoadOrStore(cacheKey, c)
+	}
+	compiled := ci.(*compiledIndex)
+	if compiled.err != nil {
+		return nil, compiled.err
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			keys, err = nil, fmt.Errorf("index %s: function panicked: %v", ix.Name, r)
+		}
+	}()
+	c := &evalCtx{ctx: context.Background(), env: &Env{}, scope: map[int]any{}, defaultDB: "test", now: time.Unix(0, 0)}
+	fv, err := c.eval(compiled.fn)
+	if err != nil {
+		return nil, nil
+	}
+	f, ok := fv.(*Func)
+	if !ok {
+		return nil, fmt.Errorf("index %s: function is a %s", ix.Name, typeName(fv))
+	}
+	v, err := c.call(f, doc)
+	if err != nil {
+		return nil, nil
+	}
+	values := []any{v}
+	if ix.Multi {
+		arr, isArr := v.([]any)
+		if !isArr {
+			values = []any{v}
+		} else {
+			values = arr
+		}
+	}
+	seen := map[string]bool{}
+	for _, val := range values {
+		k, ok := EncodeIndexKey(val)
+		if !ok || seen[string(k)] {
+			continue
+		}
+		seen[string(k)] = true
+		keys = append(keys, k)
+	}
+	return keys, nil
+}
+
+// termToWire turns a compiled term back into its wire JSON, to store index
+// functions in the catalog.
+func termToWire(t *Term) any {
+	if t.Type == TermDatum {
+		return datumToWire(t.Datum)
+	}
+	if t.Type == TermMakeObj && len(t.Args) == 0 {
+		obj := make(map[string]any, len(t.Optargs))
+		for k, v := range t.Optargs {
+			obj[k] = termToWire(v)
+		}
+		return obj
+	}
+	args := make([]any, len(t.Args))
+	for i, a := range t.Args {
+		args[i] = termToWire(a)
+	}
+	out := []any{float64(t.Type), args}
+	if len(t.Optargs) > 0 {
+		opts := make(map[string]any, len(t.Optargs))
+		for k, v := range t.Optargs {
+			opts[k] = termToWire(v)
+		}
+		out = append(out, opts)
+	}
+	return out
+}
+
+func datumToWire(v any) any {
+	switch x := v.(type) {
+	case []any:
+		items := make([]any, len(x))
+		for i, e := range x {
+			items[i] = datumToWire(e)
+		}
+		return []any{float64(TermMakeArray), items}
+	case map[string]any:
+		obj := make(map[string]any, len(x))
+		for k, e := range x {
+			obj[k] = datumToWire(e)
+		}
+		return obj
+	}
+	return v
+}
+
+// nonDeterministic names the first term in t that RethinkDB refuses in
+// index functions (and in atomic updates): randomness, time, table access,
+// JavaScript and HTTP.
+func nonDeterministic(t *Term) (string, bool) {
+	switch t.Type {
+	case TermNow, TermRandom, TermJavascript, TermHttp, TermTable, TermDb, TermGet, TermGetAll,
+		TermBetween, TermSample:
+		return termNames[t.Type], true
+	case TermUuid:
+		if len(t.Args) == 0 {
+			return termNames[t.Type], true
+		}
+	}
+	for _, a := range t.Args {
+		if name, bad := nonDeterministic(a); bad {
+			return name, true
+		}
+	}
+	for _, a := range t.Optargs {
+		if name, bad := nonDeterministic(a); bad {
+			return name, true
+		}
+	}
+	return "", false
+}
