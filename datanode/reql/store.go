@@ -77,6 +77,11 @@ type Store interface {
 	CreateIndex(ctx context.Context, db, table string, ix IndexConfig) (IndexConfig, error)
 	// DropIndex removes a secondary index and its entries.
 	DropIndex(ctx context.Context, db, table, name string) error
+	// ReconfigureTable changes a table's shard and replica counts, returning
+	// the configuration before and after.
+	ReconfigureTable(ctx context.Context, db, table string, shards, replicas int) (old, updated TableConfig, err error)
+	// Sync flushes every write acknowledged so far to stable storage.
+	Sync(ctx context.Context) error
 	// RenameIndex renames a secondary index; with overwrite an index
 	// already named newName is dropped first.
 	RenameIndex(ctx context.Context, db, table, oldName, newName string, overwrite bool) error

@@ -366,6 +366,10 @@ func (t *seqTestTable) IndexScan(_ context.Context, index string, _ KeyRange, _ 
 func (s *seqTestStore) CreateIndex(context.Context, string, string, IndexConfig) (IndexConfig, error) {
 	return IndexConfig{}, newErr(ErrOpFailed, "no indexes in the test store")
 }
+func (s *seqTestStore) ReconfigureTable(context.Context, string, string, int, int) (TableConfig, TableConfig, error) {
+	return TableConfig{}, TableConfig{}, newErr(ErrOpFailed, "not in the test store")
+}
+func (s *seqTestStore) Sync(context.Context) error { return nil }
 func (s *seqTestStore) DropIndex(context.Context, string, string, string) error {
 	return newErr(ErrOpFailed, "no indexes in the test store")
 }

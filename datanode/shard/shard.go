@@ -643,3 +643,28 @@ func (t *Table) getRaw(k []byte) (map[string]any, error) {
 	}
 	return decodeDoc(raw)
 }
+
+// Sync implements reql.Store.
+func (s *Store) Sync(context.Context) error {
+	if err := s.eng.Sync(); err != nil {
+		return fmt.Errorf("sync: %w", err)
+	}
+	return nil
+}
+
+// ReconfigureTable implements reql.Store.
+func (s *Store) ReconfigureTable(_ context.Context, db, table string, shards, replicas int) (reql.TableConfig, reql.TableConfig, error) {
+	t, err := s.table(db, table)
+	if err != nil {
+		return reql.TableConfig{}, reql.TableConfig{}, err
+	}
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	old := t.cfg
+	t.cfg.Shards, t.cfg.Replicas = shards, replicas
+	if err := t.saveConfigLocked(); err != nil {
+		t.cfg = old
+		return reql.TableConfig{}, reql.TableConfig{}, err
+	}
+	return old, t.cfg, nil
+}
