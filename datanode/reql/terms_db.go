@@ -69,9 +69,10 @@ func (c *evalCtx) dbAndName(t *Term) (string, string, error) {
 	return db, name, nil
 }
 
-func (c *evalCtx) checkUserDB(db string) error {
+// checkUserDB refuses table creation and deletion in the system database.
+func (c *evalCtx) checkUserDB(db, verb string) error {
 	if db == systemDB {
-		return newErr(ErrOpFailed, "The system database `rethinkdb` is not yet implemented in PhotonDB.")
+		return newErr(ErrOpFailed, "Database `rethinkdb` is special; you can't %s.", verb)
 	}
 	return nil
 }
@@ -84,8 +85,15 @@ func evalTable(c *evalCtx, t *Term) (any, error) {
 	if err := checkName("Table", name); err != nil {
 		return nil, err
 	}
-	if err := c.checkUserDB(db); err != nil {
-		return nil, err
+	if db == systemDB {
+		format, err := c.optString(t, "identifier_format", "name")
+		if err != nil {
+			return nil, err
+		}
+		if format != "name" && format != "uuid" {
+			return nil, newErr(ErrQueryLogic, "Identifier format `%s` unrecognized (options are \"name\" and \"uuid\").", format)
+		}
+		return c.systemTable(name, format == "uuid")
 	}
 	ts, err := c.env.Store.OpenTable(c.ctx, db, name)
 	if err != nil {
@@ -158,7 +166,7 @@ func evalTableCreate(c *evalCtx, t *Term) (any, error) {
 	if err := checkName("Table", name); err != nil {
 		return nil, err
 	}
-	if err := c.checkUserDB(db); err != nil {
+	if err := c.checkUserDB(db, "create new tables in it"); err != nil {
 		return nil, err
 	}
 	pk, err := c.optString(t, "primary_key", "id")
@@ -220,7 +228,7 @@ func evalTableDrop(c *evalCtx, t *Term) (any, error) {
 	if err := checkName("Table", name); err != nil {
 		return nil, err
 	}
-	if err := c.checkUserDB(db); err != nil {
+	if err := c.checkUserDB(db, "delete tables from it"); err != nil {
 		return nil, err
 	}
 	cfg, err := c.env.Store.DropTable(c.ctx, db, name)
@@ -246,8 +254,8 @@ func evalTableList(c *evalCtx, t *Term) (any, error) {
 		}
 		db = d.Name
 	}
-	if err := c.checkUserDB(db); err != nil {
-		return nil, err
+	if db == systemDB {
+		return toAnySlice(systemTables), nil
 	}
 	tables, err := c.env.Store.ListTables(c.ctx, db)
 	if err != nil {

@@ -1,0 +1,178 @@
+package reql
+
+import (
+	"context"
+	"os"
+	"runtime"
+	"sort"
+	"time"
+)
+
+// The `rethinkdb` system database: read-only views of the catalog and of
+// this server in RethinkDB's document shapes. Writes to them (creating a
+// database by inserting into db_config, ...) are not implemented yet and
+// fail with an error that says so.
+
+var systemTables = []string{
+	"cluster_config", "current_issues", "db_config", "jobs", "logs", "permissions",
+	"server_config", "server_status", "stats", "table_config", "table_status", "users",
+}
+
+var processStart = time.Now()
+
+func (c *evalCtx) systemTable(name string, uuidIDs bool) (*Table, error) {
+	i := sort.SearchStrings(systemTables, name)
+	if i == len(systemTables) || systemTables[i] != name {
+		return nil, TableNotFound(systemDB, name)
+	}
+	return &Table{DB: systemDB, Name: name, store: &systemTable{c: c, name: name, uuidIDs: uuidIDs}}, nil
+}
+
+// systemTable is a TableStore whose documents are computed on each read.
+type systemTable struct {
+	c       *evalCtx
+	name    string
+	uuidIDs bool
+}
+
+func (s *systemTable) Config() TableConfig {
+	return TableConfig{ID: "system-" + s.name, DB: systemDB, Name: s.name, PrimaryKey: "id", Durability: "hard", Shards: 1, Replicas: 1}
+}
+
+func (s *systemTable) docs(ctx context.Context) ([]map[string]any, error) {
+	c, env := s.c, s.c.env
+	var out []map[string]any
+	switch s.name {
+	case "server_config":
+		out = append(out, map[string]any{"id": env.ServerID, "name": env.ServerName, "tags": []any{"default"}, "cache_size_mb": "auto"})
+	case "server_status":
+		host, _ := os.Hostname()
+		out = append(out, map[string]any{
+			"id": env.ServerID, "name": env.ServerName,
+			"network": map[string]any{"hostname": host, "time_connected": timeDatum(processStart), "connected_to": map[string]any{}},
+			"process": map[string]any{"argv": toAnySlice(os.Args), "pid": float64(os.Getpid()), "time_started": timeDatum(processStart),
+				"version": "PhotonDB " + runtime.Version(), "cache_size_mb": 0.0},
+		})
+	case "db_config":
+		dbs, err := env.Store.ListDBs(ctx)
+		if err != nil {
+			return nil, err
+		}
+		for _, d := range dbs {
+			out = append(out, dbConfigDatum(d))
+		}
+	case "table_config", "table_status":
+		dbs, err := env.Store.ListDBs(ctx)
+		if err != nil {
+			return nil, err
+		}
+		for _, d := range dbs {
+			tables, err := env.Store.ListTables(ctx, d.Name)
+			if err != nil {
+				return nil, err
+			}
+			for _, tc := range tables {
+				var doc map[string]any
+				if s.name == "table_config" {
+					doc = c.tableConfigDatum(tc)
+					doc["write_hook"] = nil
+				} else {
+					doc = c.tableStatusDatum(tc)
+				}
+				if s.uuidIDs {
+					doc["db"] = d.ID
+				}
+				out = append(out, doc)
+			}
+		}
+	case "users":
+		out = append(out, map[string]any{"id": "admin", "password": false})
+	case "cluster_config":
+		out = append(out,
+			map[string]any{"id": "auth", "auth_key": nil},
+			map[string]any{"id": "heartbeat", "heartbeat_timeout_secs": 10.0})
+	case "stats":
+		out = append(out, map[string]any{"id": []any{"cluster"}, "query_engine": map[string]any{
+			"client_connections": 0.0, "clients_active": 0.0, "queries_per_sec": 0.0, "read_docs_per_sec": 0.0, "written_docs_per_sec": 0.0}})
+		out = append(out, map[string]any{"id": []any{"server", env.ServerID}, "server": env.ServerName})
+	case "jobs":
+		out = append(out, map[string]any{"id": []any{"query", NewUUID()}, "type": "query", "servers": []any{env.ServerName},
+			"duration_sec": time.Since(c.now).Seconds(), "info": map[string]any{"client_address": "", "client_port": 0.0}})
+	case "current_issues", "logs", "permissions":
+		// Nothing to report on a healthy single node; no log or permission
+		// entries are kept yet.
+	}
+	sort.Slice(out, func(i, j int) bool { return compareDatums(out[i]["id"], out[j]["id"]) < 0 })
+	return out, nil
+}
+
+func timeDatum(t time.Time) map[string]any {
+	return map[string]any{reqlTypeField: "TIME", "epoch_time": float64(t.UnixMilli()) / 1000, "timezone": "+00:00"}
+}
+
+func toAnySlice(ss []string) []any {
+	out := make([]any, len(ss))
+	for i, s := range ss {
+		out[i] = s
+	}
+	return out
+}
+
+func (s *systemTable) Get(ctx context.Context, key any) (map[string]any, error) {
+	docs, err := s.docs(ctx)
+	if err != nil {
+		return nil, err
+	}
+	for _, d := range docs {
+		if datumEqual(d["id"], key) {
+			return d, nil
+		}
+	}
+	return nil, nil
+}
+
+func (s *systemTable) Scan(ctx context.Context, reverse bool) DocIterator {
+	docs, err := s.docs(ctx)
+	if reverse {
+		for i, j := 0, len(docs)-1; i < j; i, j = i+1, j-1 {
+			docs[i], docs[j] = docs[j], docs[i]
+		}
+	}
+	return &sliceDocIter{docs: docs, i: -1, err: err}
+}
+
+func (s *systemTable) Count(ctx context.Context) (int64, error) {
+	docs, err := s.docs(ctx)
+	return int64(len(docs)), err
+}
+
+func (s *systemTable) Write(context.Context, []*WriteOp, string) error {
+	return newErr(ErrOpFailed, "Writing to the system table `rethinkdb.%s` is not yet implemented in PhotonDB.", s.name)
+}
+
+func (s *systemTable) Indexes() []IndexStatus { return nil }
+
+func (s *systemTable) IndexScan(ctx context.Context, index string, _ KeyRange, reverse bool) (DocIterator, error) {
+	if index != "id" {
+		return nil, IndexNotFound(systemDB, s.name, index)
+	}
+	return s.Scan(ctx, reverse), nil
+}
+
+type sliceDocIter struct {
+	docs []map[string]any
+	i    int
+	err  error
+}
+
+func (it *sliceDocIter) Next() bool {
+	if it.err != nil || it.i+1 >= len(it.docs) {
+		return false
+	}
+	it.i++
+	return true
+}
+
+func (it *sliceDocIter) Doc() map[string]any { return it.docs[it.i] }
+func (it *sliceDocIter) Err() error          { return it.err }
+func (it *sliceDocIter) Close() error        { return nil }

@@ -1,0 +1,64 @@
+'use strict';
+// The `rethinkdb` system database: read-only views in RethinkDB's shapes.
+const { describe, it, before, after } = require('node:test');
+const assert = require('node:assert/strict');
+const { r, startServer, expectReject, toArray, plain } = require('./harness');
+
+describe('system tables', { timeout: 60000 }, () => {
+  let server;
+  let conn;
+  let info;
+  const sys = (t, opts) => (opts ? r.db('rethinkdb').table(t, opts) : r.db('rethinkdb').table(t));
+  before(async () => {
+    server = await startServer();
+    conn = await server.connect();
+    info = await conn.server();
+    await r.dbCreate('app').run(conn);
+    await r.db('app').tableCreate('users').run(conn);
+  });
+  after(async () => { if (server) await server.dispose(); });
+
+  it('lists its tables and refuses to create or drop tables in it', async () => {
+    const tables = plain(await r.db('rethinkdb').tableList().run(conn));
+    for (const t of ['db_config', 'table_config', 'table_status', 'server_config', 'server_status', 'users', 'permissions', 'jobs', 'stats', 'logs', 'current_issues', 'cluster_config']) {
+      assert.ok(tables.includes(t), `tableList has ${t}`);
+    }
+    let err = await expectReject(r.db('rethinkdb').tableCreate('x').run(conn), r.Error.ReqlOpFailedError);
+    assert.equal(err.msg, "Database `rethinkdb` is special; you can't create new tables in it.");
+    err = await expectReject(r.db('rethinkdb').tableDrop('users').run(conn), r.Error.ReqlOpFailedError);
+    assert.equal(err.msg, "Database `rethinkdb` is special; you can't delete tables from it.");
+    err = await expectReject(sys('nope').run(conn), r.Error.ReqlOpFailedError);
+    assert.equal(err.msg, 'Table `rethinkdb.nope` does not exist.');
+  });
+
+  it('db_config, table_config and table_status follow the catalog', async () => {
+    const dbs = (await toArray(await sys('db_config').run(conn))).map((d) => d.name).sort();
+    assert.deepEqual(dbs, ['app', 'test']);
+    const tc = await toArray(await sys('table_config').filter({ name: 'users' }).run(conn));
+    assert.equal(tc.length, 1);
+    assert.equal(tc[0].db, 'app');
+    assert.equal(tc[0].primary_key, 'id');
+    const byUUID = await toArray(await sys('table_config', { identifierFormat: 'uuid' }).filter({ name: 'users' }).run(conn));
+    const appID = (await r.db('app').config().run(conn)).id;
+    assert.equal(byUUID[0].db, appID);
+    const ts = await sys('table_status').get(tc[0].id).run(conn);
+    assert.equal(ts.status.ready_for_writes, true);
+    await r.db('app').tableDrop('users').run(conn);
+    assert.equal(await sys('table_config').filter({ db: 'app' }).count().run(conn), 0);
+  });
+
+  it('server_config, server_status and users describe this server', async () => {
+    const sc = await toArray(await sys('server_config').run(conn));
+    assert.deepEqual(sc.map((s) => [s.id, s.name]), [[info.id, info.name]]);
+    const ss = await sys('server_status').get(info.id).run(conn);
+    assert.equal(ss.name, info.name);
+    assert.ok(ss.process.time_started instanceof Date);
+    assert.deepEqual(plain(await toArray(await sys('users').run(conn))), [{ id: 'admin', password: false }]);
+  });
+
+  it('refuses writes to system tables with a clear error', async () => {
+    const res = await sys('db_config').insert({ name: 'x' }).run(conn).catch((e) => e);
+    assert.ok(res instanceof r.Error.ReqlOpFailedError, `got ${res}`);
+    assert.match(res.msg, /not yet implemented/);
+  });
+});
