@@ -130,17 +130,27 @@ func evalInsert(c *evalCtx, t *Term) (any, error) {
 	if err != nil {
 		return nil, err
 	}
-	conflict, err := c.optDatum(t, "conflict", "error")
-	if err != nil {
-		return nil, err
-	}
-	switch conflict {
-	case "error", "replace", "update":
-	default:
-		if _, isFunc := conflict.(*Func); isFunc {
-			return nil, newErr(ErrQueryLogic, "A conflict function is not yet implemented in PhotonDB.")
+	var conflict any = "error"
+	if ct, ok := t.Optargs["conflict"]; ok {
+		f, d, err := c.evalFunc(ct, true)
+		if err != nil {
+			return nil, err
 		}
-		return nil, newErr(ErrQueryLogic, "Conflict option `%s` unrecognized (options are \"error\", \"replace\" and \"update\").", printDatum(conflict))
+		if conflict = d; f != nil {
+			conflict = f
+		}
+	}
+	switch conflict.(type) {
+	case *Func:
+		if _, bad := nonDeterministic(t.Optargs["conflict"]); bad {
+			return nil, newErr(ErrQueryLogic, "Could not prove function deterministic.  Conflict functions must be deterministic.")
+		}
+	default:
+		switch conflict {
+		case "error", "replace", "update":
+		default:
+			return nil, newErr(ErrQueryLogic, "Conflict option `%s` unrecognized (options are \"error\", \"replace\" and \"update\").", printDatum(conflict))
+		}
 	}
 	v, err := c.eval(t.Args[1])
 	if err != nil {
@@ -177,7 +187,7 @@ func evalInsert(c *evalCtx, t *Term) (any, error) {
 			rejected = append(rejected, &WriteOp{Err: err})
 			continue
 		}
-		ops = append(ops, &WriteOp{Key: key, Apply: insertApply(doc, conflict.(string), pk)})
+		ops = append(ops, &WriteOp{Key: key, Apply: c.insertApply(doc, conflict, pk)})
 	}
 	if err := tbl.store.Write(c.ctx, ops, durability); err != nil {
 		return nil, err
@@ -188,10 +198,30 @@ func evalInsert(c *evalCtx, t *Term) (any, error) {
 	return stats.datum(), nil
 }
 
-func insertApply(doc map[string]any, conflict, pk string) func(map[string]any) (map[string]any, error) {
+// insertApply resolves an insert against the existing document: by the
+// conflict mode, or by calling the conflict function (id, old, new), whose
+// result replaces the document (null deletes it).
+func (c *evalCtx) insertApply(doc map[string]any, conflict any, pk string) func(map[string]any) (map[string]any, error) {
 	return func(old map[string]any) (map[string]any, error) {
 		if old == nil {
 			return doc, nil
+		}
+		if f, ok := conflict.(*Func); ok {
+			v, err := c.call(f, doc[pk], old, doc)
+			if err != nil {
+				return nil, err
+			}
+			if v == nil {
+				return nil, nil
+			}
+			next, ok := v.(map[string]any)
+			if !ok {
+				return nil, newErr(ErrQueryLogic, "Expected type OBJECT but found %s.", typeName(v))
+			}
+			if !datumEqual(next[pk], old[pk]) {
+				return nil, newErr(ErrOpFailed, "Primary key `%s` cannot be changed (`%s` -> `%s`).", pk, printDatum(old), printDatum(next))
+			}
+			return next, nil
 		}
 		switch conflict {
 		case "replace":
@@ -324,6 +354,15 @@ func (c *evalCtx) writeSelection(t *Term, mk func(pk string, arg func(map[string
 		return nil, err
 	}
 	pk := tbl.store.Config().PrimaryKey
+	if mk != nil {
+		nonAtomic, err := c.optDatum(t, "non_atomic", false)
+		if err != nil {
+			return nil, err
+		}
+		if _, bad := nonDeterministic(t.Args[1]); bad && nonAtomic != true {
+			return nil, withBacktrace(newErr(ErrQueryLogic, "Could not prove argument deterministic.  Maybe you want to use the non_atomic flag?"), t.Args[1].bt)
+		}
+	}
 	mut := mutation(func(*evalCtx, map[string]any) (map[string]any, error) { return nil, nil })
 	if mk != nil && t.Type == TermUpdate {
 		// UPDATE's argument may hold r.literal, legal only in a merge patch:
