@@ -5,6 +5,7 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"sort"
 	"sync"
 	"time"
 )
@@ -165,4 +166,97 @@ func nonDeterministic(t *Term) (string, bool) {
 		}
 	}
 	return "", false
+}
+
+// secondaryIndex returns the configuration of a table's secondary index and
+// its function, evaluated to a *Func in this query's context.
+func (c *evalCtx) secondaryIndex(tbl *Table, name string) (IndexConfig, *Func, error) {
+	for _, ix := range tbl.store.Indexes() {
+		if ix.Name != name {
+			continue
+		}
+		if !ix.Ready {
+			return IndexConfig{}, nil, IndexNotReady(tbl.DB, tbl.Name, name)
+		}
+		var raw any
+		if err := json.Unmarshal(ix.Function, &raw); err != nil {
+			return IndexConfig{}, nil, fmt.Errorf("decode index function of %s: %w", name, err)
+		}
+		ft, err := compileTerm(raw, []any{}, 0)
+		if err != nil {
+			return IndexConfig{}, nil, err
+		}
+		fv, err := c.eval(ft)
+		if err != nil {
+			return IndexConfig{}, nil, err
+		}
+		f, ok := fv.(*Func)
+		if !ok {
+			return IndexConfig{}, nil, fmt.Errorf("index %s: function is a %s", name, typeName(fv))
+		}
+		return ix.IndexConfig, f, nil
+	}
+	return IndexConfig{}, nil, IndexNotFound(tbl.DB, tbl.Name, name)
+}
+
+// indexDistinct streams the distinct values of a secondary index in index
+// order (DISTINCT with `index`).
+func (c *evalCtx) indexDistinct(tbl *Table, name string) (any, error) {
+	ix, f, err := c.secondaryIndex(tbl, name)
+	if err != nil {
+		return nil, err
+	}
+	src := &indexRangeStream{table: tbl, index: name}
+	if !ix.Multi {
+		var prev any
+		first := true
+		return &funcStream{next: func(ctx context.Context) (any, bool, error) {
+			for {
+				d, ok, err := src.Next(ctx)
+				if err != nil || !ok {
+					return nil, false, err
+				}
+				v, err := c.call(f, d)
+				if err != nil {
+					continue
+				}
+				if first || compareDatums(prev, v) != 0 {
+					first, prev = false, v
+					return v, true, nil
+				}
+			}
+		}, close: src.Close}, nil
+	}
+	// A multi index lists a document once per value: collect, sort, dedupe.
+	defer src.Close()
+	var values []any
+	for {
+		d, ok, err := src.Next(c.ctx)
+		if err != nil {
+			return nil, err
+		}
+		if !ok {
+			break
+		}
+		v, err := c.call(f, d)
+		if err != nil {
+			continue
+		}
+		arr, isArr := v.([]any)
+		if !isArr {
+			arr = []any{v}
+		}
+		values = append(values, arr...)
+		if len(values) > c.arrayLimit() {
+			return nil, c.errArrayLimit()
+		}
+	}
+	sort.SliceStable(values, func(i, j int) bool { return compareDatums(values[i], values[j]) < 0 })
+	out := []any{}
+	for i, v := range values {
+		if i == 0 || compareDatums(values[i-1], v) != 0 {
+			out = append(out, v)
+		}
+	}
+	return &arrayStream{items: out}, nil
 }

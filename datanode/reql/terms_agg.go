@@ -342,7 +342,21 @@ func (c *evalCtx) aggOne(t *Term, v any, kind aggKind, grouped bool) (any, error
 				return nil, err
 			}
 			if idx != pk {
-				return nil, errSecondaryIndex(idx, tbl)
+				// The first document in the index's order.
+				if _, _, err := c.secondaryIndex(tbl, idx); err != nil {
+					return nil, err
+				}
+				s := &indexRangeStream{table: tbl, index: idx, reverse: kind == aggMax}
+				defer s.Close()
+				d, ok, err := s.Next(c.ctx)
+				if err != nil {
+					return nil, err
+				}
+				if !ok {
+					return nil, newErr(ErrNonExistence, "`%s` found no entries in the specified index.", name)
+				}
+				doc := d.(map[string]any)
+				return &SingleSelection{table: tbl, key: doc[pk], doc: doc}, nil
 			}
 		}
 		s := &lazyTableScan{table: tbl, reverse: kind == aggMax}
@@ -505,6 +519,7 @@ func evalGroup(c *evalCtx, t *Term) (any, error) {
 		return nil, err
 	}
 	var fns []*reqlFn
+	groupByMultiIndex := false // grouping by a multi index groups by each value
 	for _, a := range t.Args[1:] {
 		fn, err := c.evalFn(a, fieldShortcut)
 		if err != nil {
@@ -522,14 +537,20 @@ func evalGroup(c *evalCtx, t *Term) (any, error) {
 			return nil, typeErr("TABLE", v, t.Args[0])
 		}
 		if idx != tbl.store.Config().PrimaryKey {
-			return nil, errSecondaryIndex(idx, tbl)
+			ix, f, err := c.secondaryIndex(tbl, idx)
+			if err != nil {
+				return nil, err
+			}
+			fns = append(fns, &reqlFn{f: f})
+			groupByMultiIndex = ix.Multi
+		} else {
+			fns = append(fns, &reqlFn{shortcut: fieldShortcut, val: idx})
 		}
-		fns = append(fns, &reqlFn{shortcut: fieldShortcut, val: idx})
 	}
 	if len(fns) == 0 {
 		return nil, newErr(ErrQueryLogic, "Cannot group by nothing.")
 	}
-	multi := false
+	multi := groupByMultiIndex
 	if mt, ok := t.Optargs["multi"]; ok {
 		if multi, err = c.evalBool(mt); err != nil {
 			return nil, err

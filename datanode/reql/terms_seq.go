@@ -1357,7 +1357,7 @@ func (c *evalCtx) distinctOne(t *Term, v any) (any, error) {
 			return nil, err
 		}
 		if name != pk {
-			return nil, errSecondaryIndex(name, tbl)
+			return c.indexDistinct(tbl, name)
 		}
 		return mapStream(&lazyTableScan{table: tbl}, func(d any) (any, error) {
 			return d.(map[string]any)[pk], nil
@@ -1392,10 +1392,6 @@ func (c *evalCtx) distinctOne(t *Term, v any) (any, error) {
 		out = []any{}
 	}
 	return out, nil
-}
-
-func errSecondaryIndex(name string, tbl *Table) error {
-	return newErr(ErrOpFailed, "Secondary indexes are not yet implemented in PhotonDB (index `%s` on table `%s.%s`).", name, tbl.DB, tbl.Name)
 }
 
 // ---------------------------------------------------------------------------

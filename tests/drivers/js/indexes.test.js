@@ -73,6 +73,19 @@ describe('secondary indexes', { timeout: 120000 }, () => {
     assert.match(err.msg, /Cannot use `null` in BETWEEN/);
   });
 
+  it('distinct, min, max and group through an index', async () => {
+    const ages = plain(await toArray(await T().distinct({ index: 'age' }).run(conn)));
+    assert.equal(ages.length, 40);
+    assert.deepEqual(ages.slice(0, 3), [0, 1, 2]);
+    assert.deepEqual(plain(await toArray(await T().distinct({ index: 'tags' }).run(conn))), ['all', 't0', 't1', 't2']);
+    assert.equal((await T().min({ index: 'age' }).run(conn)).age, 0);
+    assert.equal((await T().max({ index: 'age' }).run(conn)).age, 39);
+    const groups = await T().group({ index: 'age' }).count().ungroup().limit(2).run(conn);
+    assert.deepEqual(plain(groups), [{ group: 0, reduction: 25 }, { group: 1, reduction: 25 }]);
+    const byTag = await T().group({ index: 'tags' }).count().ungroup().run(conn);
+    assert.deepEqual(plain(byTag).map((g) => [g.group, g.reduction]), [['all', 1000], ['t0', 334], ['t1', 333], ['t2', 333]]);
+  });
+
   it('keeps indexes in step with inserts, updates and deletes', async () => {
     await T().get(7).update({ age: 1000, tags: ['solo'] }).run(conn);
     assert.deepEqual(await ids(T().getAll(1000, { index: 'age' })), [7]);
