@@ -2,6 +2,7 @@ package reql
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"time"
 )
@@ -36,6 +37,12 @@ type Selection struct {
 	table   *Table
 	stream  Stream
 	isArray bool // an array of documents (e.g. order_by without an index): sent as an atom
+
+	// feedOK marks selections a changefeed can follow (get_all, between,
+	// filter on a table); feedMatch says which documents belong to the
+	// selection (nil: all).
+	feedOK    bool
+	feedMatch func(doc map[string]any) (bool, error)
 }
 
 // Func is a compiled FUNC with its captured scope.
@@ -60,14 +67,31 @@ type evalCtx struct {
 	scope      map[int]any
 	defaultDB  string
 	now        time.Time
+	feedNotes  []int // set by CHANGES: the response notes of the feed
 }
 
 // Result is a query's outcome: exactly one of Datum or Stream is meaningful
-// (Stream is nil for an atom).
+// (Stream is nil for an atom). Feed is set for changefeeds, whose Notes
+// (SEQUENCE_FEED, ATOM_FEED, INCLUDES_STATES, ...) go on every batch.
 type Result struct {
 	Datum  any
 	Stream Stream
+	Feed   bool
+	Notes  []int
 }
+
+// ErrWouldBlock is returned by Next on a context made with Poll when no
+// element is ready: the stream is not ended, and Next may be called again.
+var ErrWouldBlock = errors.New("reql: no element ready")
+
+type pollKey struct{}
+
+// Poll returns a context under which a changefeed's Next does not wait:
+// it returns ErrWouldBlock when nothing is queued. The wire layer uses it
+// to send what a feed has without waiting for more.
+func Poll(ctx context.Context) context.Context { return context.WithValue(ctx, pollKey{}, true) }
+
+func polling(ctx context.Context) bool { return ctx.Value(pollKey{}) != nil }
 
 // Run evaluates a compiled query. A stream result must be closed by the
 // caller.
@@ -94,7 +118,11 @@ func (q *Query) Run(ctx context.Context, env *Env) (res Result, err error) {
 	if err != nil {
 		return Result{}, err
 	}
-	return c.toResult(v)
+	res, err = c.toResult(v)
+	if err == nil && res.Stream != nil && c.feedNotes != nil {
+		res.Feed, res.Notes = true, c.feedNotes
+	}
+	return res, err
 }
 
 func (c *evalCtx) toResult(v any) (Result, error) {

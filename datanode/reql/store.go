@@ -3,6 +3,8 @@ package reql
 import (
 	"context"
 	"encoding/json"
+
+	"github.com/photondb-io/photondb/datanode/changefeed"
 )
 
 // The evaluator never touches files: tables and the database catalog are
@@ -98,6 +100,11 @@ type TableStore interface {
 	Scan(ctx context.Context, reverse bool) DocIterator
 	// Count returns the number of documents.
 	Count(ctx context.Context) (int64, error)
+	// Subscribe starts a changefeed on the table (key nil) or on one
+	// document. With initial, it also returns the documents the feed starts
+	// from (the table, or the document), read atomically with the
+	// subscription so that no change is missed or seen twice.
+	Subscribe(ctx context.Context, key any, queueSize int, initial bool) (*changefeed.Sub, DocIterator, error)
 	// Indexes returns the secondary indexes with their build progress.
 	Indexes() []IndexStatus
 	// IndexScan iterates documents in the order of an index (the primary
@@ -163,4 +170,9 @@ func IndexNotFound(db, table, name string) error {
 // IndexNotReady is RethinkDB's error for reading an index still being built.
 func IndexNotReady(db, table, name string) error {
 	return newErr(ErrOpFailed, "Index `%s` on table `%s.%s` was accessed before its construction was finished.", name, db, table)
+}
+
+// FeedAborted is RethinkDB's error ending a changefeed whose table went away.
+func FeedAborted() error {
+	return newErr(ErrOpFailed, "Changefeed aborted (table unavailable).")
 }

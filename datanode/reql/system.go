@@ -2,6 +2,8 @@ package reql
 
 import (
 	"context"
+
+	"github.com/photondb-io/photondb/datanode/changefeed"
 	"os"
 	"runtime"
 	"sort"
@@ -151,6 +153,10 @@ func (s *systemTable) Write(context.Context, []*WriteOp, string) error {
 }
 
 func (s *systemTable) Indexes() []IndexStatus { return nil }
+
+func (s *systemTable) Subscribe(context.Context, any, int, bool) (*changefeed.Sub, DocIterator, error) {
+	return nil, nil, newErr(ErrOpFailed, "Changefeeds on the system table `rethinkdb.%s` are not yet implemented in PhotonDB.", s.name)
+}
 
 func (s *systemTable) IndexScan(ctx context.Context, index string, _ KeyRange, reverse bool) (DocIterator, error) {
 	if index != "id" {

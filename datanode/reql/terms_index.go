@@ -1,6 +1,7 @@
 package reql
 
 import (
+	"bytes"
 	"context"
 	"encoding/base64"
 	"encoding/json"
@@ -266,7 +267,56 @@ func evalBetween(c *evalCtx, t *Term) (any, error) {
 		return &Selection{table: tbl, stream: &arrayStream{}}, nil
 	}
 	r := KeyRange{Lower: lo, Upper: hi, LowerOpen: leftOpen, UpperOpen: rightOpen}
-	return &Selection{table: tbl, stream: &indexRangeStream{table: tbl, index: index, r: r}}, nil
+	sel := &Selection{table: tbl, stream: &indexRangeStream{table: tbl, index: index, r: r}, feedOK: true}
+	sel.feedMatch = c.indexMatcher(tbl, index, func(k []byte) bool { return r.contains(k) })
+	return sel, nil
+}
+
+// contains reports whether an encoded value lies in the range.
+func (r KeyRange) contains(k []byte) bool {
+	if r.Lower != nil {
+		c := bytes.Compare(k, r.Lower)
+		if c < 0 || (c == 0 && r.LowerOpen) {
+			return false
+		}
+	}
+	if r.Upper != nil {
+		c := bytes.Compare(k, r.Upper)
+		if c > 0 || (c == 0 && r.UpperOpen) {
+			return false
+		}
+	}
+	return true
+}
+
+// indexMatcher returns a changefeed predicate: a document belongs when one
+// of its values under the index (the primary key, or a secondary index's
+// function) satisfies want.
+func (c *evalCtx) indexMatcher(tbl *Table, index string, want func(k []byte) bool) func(map[string]any) (bool, error) {
+	cfg := tbl.store.Config()
+	if index == cfg.PrimaryKey {
+		return func(doc map[string]any) (bool, error) {
+			k, ok := EncodeIndexKey(doc[cfg.PrimaryKey])
+			return ok && want(k), nil
+		}
+	}
+	return func(doc map[string]any) (bool, error) {
+		for _, ix := range tbl.store.Config().Indexes {
+			if ix.Name != index {
+				continue
+			}
+			keys, err := IndexKeys(ix, doc)
+			if err != nil {
+				return false, err
+			}
+			for _, k := range keys {
+				if want(k) {
+					return true, nil
+				}
+			}
+		}
+		return false, nil
+	}
 }
 
 // indexRangeStream reads a table through an index lazily: the scan opens on

@@ -154,7 +154,7 @@ func (s *funcStream) Next(ctx context.Context) (any, bool, error) {
 		return nil, false, nil
 	}
 	v, ok, err := s.next(ctx)
-	if err != nil || !ok {
+	if (err != nil && !errors.Is(err, ErrWouldBlock)) || (err == nil && !ok) {
 		s.done = true
 	}
 	return v, ok, err
@@ -707,13 +707,33 @@ func (c *evalCtx) filterOne(t *Term, v any) (any, error) {
 		sv.close()
 		return nil, err
 	}
-	return c.transform(sv, t, true, func(v any, emit func(any) error) error {
+	res, err := c.transform(sv, t, true, func(v any, emit func(any) error) error {
 		ok, err := c.test(p, v)
 		if err != nil || !ok {
 			return err
 		}
 		return emit(v)
 	})
+	// A filter on a table (or on a feedable selection) can be followed by
+	// a changefeed: documents belong to it when they pass the predicate.
+	if sel, ok := res.(*Selection); ok && err == nil {
+		var inner func(map[string]any) (bool, error)
+		switch src := v.(type) {
+		case *Table:
+			sel.feedOK = true
+		case *Selection:
+			sel.feedOK, inner = src.feedOK, src.feedMatch
+		}
+		sel.feedMatch = func(doc map[string]any) (bool, error) {
+			if inner != nil {
+				if in, err := inner(doc); err != nil || !in {
+					return false, err
+				}
+			}
+			return c.test(p, doc)
+		}
+	}
+	return res, err
 }
 
 // ---------------------------------------------------------------------------

@@ -7,6 +7,8 @@ import (
 	"errors"
 	"sort"
 	"testing"
+
+	"github.com/photondb-io/photondb/datanode/changefeed"
 )
 
 func TestSequenceTerms(t *testing.T) {
@@ -358,7 +360,10 @@ func (t *seqTestTable) Scan(_ context.Context, reverse bool) DocIterator {
 
 func (t *seqTestTable) Count(context.Context) (int64, error) { return int64(len(t.docs)), nil }
 
-// The laziness tests need no secondary indexes.
+// The laziness tests need no changefeeds or secondary indexes.
+func (t *seqTestTable) Subscribe(context.Context, any, int, bool) (*changefeed.Sub, DocIterator, error) {
+	return nil, nil, newErr(ErrOpFailed, "no feeds in the test table")
+}
 func (t *seqTestTable) Indexes() []IndexStatus { return nil }
 func (t *seqTestTable) IndexScan(_ context.Context, index string, _ KeyRange, _ bool) (DocIterator, error) {
 	return nil, IndexNotFound("test", "t", index)

@@ -67,7 +67,7 @@ func evalGetAll(c *evalCtx, t *Term) (any, error) {
 				keys = append(keys, enc)
 			}
 		}
-		return &Selection{table: tbl, stream: &indexEqualStream{table: tbl, index: index, keys: keys}}, nil
+		return c.getAllSelection(tbl, index, keys, &indexEqualStream{table: tbl, index: index, keys: keys}), nil
 	}
 	keys := make([]any, 0, len(t.Args)-1)
 	for _, a := range t.Args[1:] {
@@ -83,7 +83,23 @@ func evalGetAll(c *evalCtx, t *Term) (any, error) {
 		}
 		keys = append(keys, k)
 	}
-	return &Selection{table: tbl, stream: &getAllStream{table: tbl, keys: keys}}, nil
+	var enc [][]byte
+	for _, k := range keys {
+		e, _ := EncodeIndexKey(k)
+		enc = append(enc, e)
+	}
+	return c.getAllSelection(tbl, index, enc, &getAllStream{table: tbl, keys: keys}), nil
+}
+
+// getAllSelection is GET_ALL's result: its stream, and the changefeed
+// predicate "one of the document's index values is one of the keys".
+func (c *evalCtx) getAllSelection(tbl *Table, index string, keys [][]byte, s Stream) *Selection {
+	set := make(map[string]bool, len(keys))
+	for _, k := range keys {
+		set[string(k)] = true
+	}
+	return &Selection{table: tbl, stream: s, feedOK: true,
+		feedMatch: c.indexMatcher(tbl, index, func(k []byte) bool { return set[string(k)] })}
 }
 
 // getAllStream looks keys up lazily, one per Next, skipping missing ones.

@@ -19,6 +19,7 @@ package shard
 
 import (
 	"bytes"
+	"reflect"
 	"context"
 	"encoding/json"
 	"errors"
@@ -31,6 +32,7 @@ import (
 	"sync"
 	"sync/atomic"
 
+	"github.com/photondb-io/photondb/datanode/changefeed"
 	"github.com/photondb-io/photondb/datanode/reql"
 	"github.com/photondb-io/photondb/datanode/storage"
 )
@@ -364,7 +366,11 @@ func (s *Store) DropTable(_ context.Context, db, name string) (reql.TableConfig,
 	return t.Config(), nil
 }
 
+// errFeedAborted ends the changefeeds of a dropped table.
+var errFeedAborted = reql.FeedAborted()
+
 func (s *Store) deleteTableData(t *Table) error {
+	t.feeds.Close(errFeedAborted)
 	if err := s.deleteRange(t.prefix); err != nil {
 		return err
 	}
@@ -439,12 +445,20 @@ type Table struct {
 	mu       sync.RWMutex
 	cfg      reql.TableConfig
 	progress map[string]float64 // index ID -> backfill progress while building
+
+	// feeds receives every committed change. pubMu is held shared by
+	// writers from commit to publish, and exclusively by a feed that reads
+	// its initial documents, so that a snapshot and a subscription start at
+	// the same point.
+	feeds *changefeed.Hub
+	pubMu sync.RWMutex
 }
 
 var _ reql.TableStore = (*Table)(nil)
 
 func (s *Store) newTable(cfg reql.TableConfig) *Table {
-	return &Table{s: s, cfg: cfg, prefix: []byte(prefixData + cfg.ID + "/"), iprefix: []byte(prefixIndex + cfg.ID + "/"), progress: map[string]float64{}}
+	return &Table{s: s, cfg: cfg, prefix: []byte(prefixData + cfg.ID + "/"), iprefix: []byte(prefixIndex + cfg.ID + "/"),
+		progress: map[string]float64{}, feeds: changefeed.NewHub(0)}
 }
 
 // Config implements reql.TableStore.
@@ -627,10 +641,67 @@ func (t *Table) Write(_ context.Context, ops []*reql.WriteOp, durability string)
 	if durability == "soft" {
 		d = storage.Soft
 	}
+	t.pubMu.RLock()
+	defer t.pubMu.RUnlock()
 	if err := t.s.eng.Apply(b, d); err != nil {
 		return fmt.Errorf("write %s.%s: %w", t.cfg.DB, t.cfg.Name, err)
 	}
+	var changes []changefeed.Change
+	for i, op := range ops {
+		if keys[i] == nil || op.Err != nil || (op.Old == nil && op.New == nil) || reflect.DeepEqual(op.Old, op.New) {
+			continue
+		}
+		changes = append(changes, changefeed.Change{Key: string(keys[i][len(t.prefix):]), Old: op.Old, New: op.New})
+	}
+	if len(changes) > 0 {
+		t.feeds.Publish(changes)
+	}
 	return nil
+}
+
+// Subscribe implements reql.TableStore.
+func (t *Table) Subscribe(_ context.Context, key any, queueSize int, initial bool) (*changefeed.Sub, reql.DocIterator, error) {
+	if err := t.checkLive(); err != nil {
+		return nil, nil, err
+	}
+	enc := ""
+	if key != nil {
+		k, err := reql.EncodeKey(key)
+		if err != nil {
+			return nil, nil, err
+		}
+		enc = string(k)
+	}
+	t.pubMu.Lock()
+	defer t.pubMu.Unlock()
+	sub, err := t.feeds.Subscribe(enc, queueSize)
+	if err != nil {
+		return nil, nil, reql.FeedAborted() // the table was dropped
+	}
+	if !initial {
+		return sub, nil, nil
+	}
+	snap := t.s.eng.Snapshot()
+	o := storage.IterOptions{Prefix: t.prefix}
+	if key != nil {
+		o.Prefix = append(append([]byte{}, t.prefix...), enc...)
+	}
+	return sub, &snapIter{docIter: docIter{it: snap.NewIterator(o)}, snap: snap}, nil
+}
+
+// snapIter is a docIter over a snapshot it releases when closed.
+type snapIter struct {
+	docIter
+	snap storage.Snapshot
+}
+
+func (s *snapIter) Close() error {
+	err := s.docIter.Close()
+	if s.snap != nil {
+		s.snap.Release()
+		s.snap = nil
+	}
+	return err
 }
 
 func (t *Table) getRaw(k []byte) (map[string]any, error) {

@@ -277,7 +277,7 @@ func (c *conn) start(token uint64, q *reql.Query) {
 		c.send(token, response{T: respSuccessAtom, R: []json.RawMessage{b}})
 		return
 	}
-	cur := newCursor(res.Stream, q)
+	cur := newCursor(c.ctx, res, q)
 	if q.Noreply {
 		// A noreply query's stream is consumed to the end (so writes inside
 		// it happen) and discarded.
@@ -301,7 +301,10 @@ func (c *conn) start(token uint64, q *reql.Query) {
 }
 
 func (c *conn) continueCursor(token uint64, cur *cursor) {
-	batch, done, err := cur.nextBatch(c.ctx)
+	batch, done, err := cur.nextBatch(cur.ctx)
+	if cur.stopped.Load() {
+		return // STOP answered for this token already
+	}
 	if err != nil || done {
 		c.mu.Lock()
 		delete(c.cursors, token)
@@ -316,7 +319,11 @@ func (c *conn) continueCursor(token uint64, cur *cursor) {
 	if done {
 		t = respSuccessSequence
 	}
-	c.send(token, response{T: t, R: batch, N: &[]int{}})
+	notes := cur.notes
+	if notes == nil {
+		notes = []int{}
+	}
+	c.send(token, response{T: t, R: batch, N: &notes})
 }
 
 // interrupted turns a cancelled query's error into RethinkDB's message.

@@ -3,8 +3,10 @@ package wire
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/photondb-io/photondb/datanode/reql"
@@ -21,10 +23,17 @@ const (
 	defaultFirstBatchScaling = 4
 )
 
-// cursor is a stream being sent to a driver batch by batch.
+// cursor is a stream being sent to a driver batch by batch. A changefeed's
+// cursor (feed) answers at once with what is ready, and each CONTINUE waits
+// for at least one change; close interrupts a waiting CONTINUE.
 type cursor struct {
 	mu      sync.Mutex
 	stream  reql.Stream
+	feed    bool
+	notes   []int
+	ctx     context.Context
+	cancel  context.CancelFunc
+	stopped atomic.Bool
 	first   bool
 	closed  bool
 	maxB    int
@@ -34,8 +43,8 @@ type cursor struct {
 	scale   int
 }
 
-func newCursor(s reql.Stream, q *reql.Query) *cursor {
-	c := &cursor{stream: s, first: true,
+func newCursor(ctx context.Context, res reql.Result, q *reql.Query) *cursor {
+	c := &cursor{stream: res.Stream, feed: res.Feed, notes: res.Notes, first: true,
 		maxB: defaultMaxBatchBytes, maxRows: defaultMaxBatchRows, minRows: defaultMinBatchRows,
 		maxDur: time.Duration(defaultMaxBatchSeconds * float64(time.Second)), scale: defaultFirstBatchScaling}
 	num := func(name string) (float64, bool) {
@@ -61,6 +70,7 @@ func newCursor(s reql.Stream, q *reql.Query) *cursor {
 	if v, ok := num("first_batch_scaledown_factor"); ok {
 		c.scale = int(v)
 	}
+	c.ctx, c.cancel = context.WithCancel(ctx)
 	return c
 }
 
@@ -70,6 +80,9 @@ func (c *cursor) nextBatch(ctx context.Context) (batch []json.RawMessage, done b
 	defer c.mu.Unlock()
 	if c.closed {
 		return nil, true, nil
+	}
+	if c.feed {
+		return c.nextFeedBatch()
 	}
 	maxBytes, maxRows := c.maxB, c.maxRows
 	if c.first {
@@ -101,7 +114,46 @@ func (c *cursor) nextBatch(ctx context.Context) (batch []json.RawMessage, done b
 	return batch, false, nil
 }
 
+// nextFeedBatch sends what a feed has ready: nothing need be ready for the
+// first batch (so that run() returns at once), later batches wait for at
+// least one element.
+func (c *cursor) nextFeedBatch() ([]json.RawMessage, bool, error) {
+	batch := []json.RawMessage{}
+	size := 0
+	poll := reql.Poll(c.ctx)
+	for len(batch) < c.maxRows && size < c.maxB {
+		ctx := poll
+		if len(batch) == 0 && !c.first {
+			ctx = c.ctx
+		}
+		v, ok, err := c.stream.Next(ctx)
+		if errors.Is(err, reql.ErrWouldBlock) {
+			break
+		}
+		if err != nil {
+			if c.stopped.Load() {
+				return nil, true, nil
+			}
+			return nil, true, err
+		}
+		if !ok {
+			return batch, true, nil
+		}
+		b, err := json.Marshal(v)
+		if err != nil {
+			return nil, true, fmt.Errorf("encode change: %w", err)
+		}
+		batch = append(batch, b)
+		size += len(b)
+	}
+	c.first = false
+	return batch, false, nil
+}
+
+// close ends the cursor; a CONTINUE waiting on a feed is interrupted first.
 func (c *cursor) close() {
+	c.stopped.Store(true)
+	c.cancel()
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	if !c.closed {

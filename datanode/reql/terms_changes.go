@@ -1,0 +1,340 @@
+package reql
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"time"
+
+	"github.com/photondb-io/photondb/datanode/changefeed"
+)
+
+// Changefeeds: CHANGES on a table, on get() (a point feed), and on the
+// selections that can be followed (get_all, between, filter on a table).
+// Documents come from the table's changefeed.Hub; this file turns them
+// into RethinkDB's change objects, with its options.
+
+// Response notes (ql2.proto Response.ResponseNote).
+const (
+	noteSequenceFeed   = 1
+	noteAtomFeed       = 2
+	noteIncludesStates = 5
+)
+
+// defaultFeedQueue is RethinkDB's default changefeed_queue_size.
+const defaultFeedQueue = 100000
+
+func init() {
+	register(TermChanges, spec{minArgs: 1, maxArgs: 1,
+		optargs: []string{"squash", "changefeed_queue_size", "include_initial", "include_states", "include_offsets", "include_types"},
+		eval:    evalChanges})
+}
+
+func evalChanges(c *evalCtx, t *Term) (any, error) {
+	v, err := c.eval(t.Args[0])
+	if err != nil {
+		return nil, err
+	}
+	f := &feedStream{c: c}
+	var tbl *Table
+	switch x := v.(type) {
+	case *Table:
+		tbl = x
+	case *SingleSelection:
+		tbl, f.point, f.key = x.table, true, x.key
+	case *Selection:
+		if !x.feedOK {
+			return nil, newErr(ErrQueryLogic, "Cannot call `changes` on this selection in PhotonDB yet (supported: tables, get, get_all, between and filter on a table).")
+		}
+		tbl, f.match = x.table, x.feedMatch
+		x.stream.Close()
+	default:
+		return nil, typeErr("SEQUENCE", v, t.Args[0])
+	}
+	if err := f.options(c, t); err != nil {
+		return nil, err
+	}
+	sub, initial, err := tbl.store.Subscribe(c.ctx, f.key, f.queueSize, f.includeInitial)
+	if err != nil {
+		return nil, err
+	}
+	f.sub, f.initial = sub, initial
+	note := noteSequenceFeed
+	if f.point {
+		note = noteAtomFeed
+	}
+	c.feedNotes = []int{note}
+	if f.includeStates {
+		c.feedNotes = append(c.feedNotes, noteIncludesStates)
+	}
+	return f, nil
+}
+
+// feedStream is a changefeed as a Stream: optional initial documents, then
+// changes forever. Under a Poll context, Next returns ErrWouldBlock instead
+// of waiting.
+type feedStream struct {
+	c       *evalCtx
+	sub     *changefeed.Sub
+	initial DocIterator
+	point   bool
+	key     any
+	match   func(map[string]any) (bool, error)
+
+	queueSize                                   int
+	squash                                      bool
+	squashDelay                                 time.Duration
+	includeInitial, includeStates, includeTypes bool
+
+	stage       int // 0 start, 1 initial documents, 2 ready state, 3 changes
+	sentInitial bool
+	out         []any
+	batches     int
+	closed      bool
+}
+
+func (f *feedStream) options(c *evalCtx, t *Term) error {
+	f.queueSize = defaultFeedQueue
+	if ot, ok := t.Optargs["changefeed_queue_size"]; ok {
+		n, err := c.evalInt(ot)
+		if err != nil {
+			return err
+		}
+		if n < 1 {
+			return newErr(ErrQueryLogic, "Changefeed queue size must be at least 1 (got %d).", n)
+		}
+		f.queueSize = int(n)
+	}
+	if ot, ok := t.Optargs["squash"]; ok {
+		v, err := c.evalDatum(ot)
+		if err != nil {
+			return err
+		}
+		switch x := v.(type) {
+		case bool:
+			f.squash = x
+		case float64:
+			if x < 0 {
+				return newErr(ErrQueryLogic, "Expected BOOL or a non-negative NUMBER for `squash` but found %s.", formatNumber(x))
+			}
+			f.squash, f.squashDelay = true, time.Duration(x*float64(time.Second))
+		default:
+			return typeErr("BOOL", v, ot)
+		}
+	}
+	flags := map[string]*bool{"include_initial": &f.includeInitial, "include_states": &f.includeStates, "include_types": &f.includeTypes}
+	for name, dst := range flags {
+		if ot, ok := t.Optargs[name]; ok {
+			b, err := c.evalBool(ot)
+			if err != nil {
+				return err
+			}
+			*dst = b
+		}
+	}
+	if ot, ok := t.Optargs["include_offsets"]; ok {
+		if b, err := c.evalBool(ot); err != nil {
+			return err
+		} else if b {
+			return newErr(ErrQueryLogic, "Cannot include offsets for range subs.")
+		}
+	}
+	return nil
+}
+
+func (f *feedStream) infinite() bool { return true }
+
+func (f *feedStream) Next(ctx context.Context) (any, bool, error) {
+	for {
+		if f.closed {
+			return nil, false, nil
+		}
+		if len(f.out) > 0 {
+			v := f.out[0]
+			f.out = f.out[1:]
+			return v, true, nil
+		}
+		switch f.stage {
+		case 0:
+			if f.includeStates {
+				f.out = append(f.out, map[string]any{"state": "initializing"})
+			}
+			f.stage = 1
+		case 1:
+			if f.initial == nil {
+				f.stage = 2
+				continue
+			}
+			if f.initial.Next() {
+				if v, ok, err := f.initialItem(f.initial.Doc()); err != nil {
+					return nil, false, err
+				} else if ok {
+					f.out = append(f.out, v)
+				}
+				continue
+			}
+			err := f.initial.Err()
+			f.initial.Close()
+			f.initial = nil
+			if err != nil {
+				return nil, false, err
+			}
+			if f.point && !f.sentInitial {
+				f.out = append(f.out, f.typed(map[string]any{"new_val": nil}, "initial"))
+			}
+			f.stage = 2
+		case 2:
+			if f.includeStates {
+				f.out = append(f.out, map[string]any{"state": "ready"})
+			}
+			f.stage = 3
+		default:
+			if err := f.fill(ctx); err != nil {
+				return nil, false, err
+			}
+		}
+	}
+}
+
+func (f *feedStream) initialItem(doc map[string]any) (any, bool, error) {
+	if f.match != nil {
+		in, err := f.match(doc)
+		if err != nil || !in {
+			return nil, false, nil
+		}
+	}
+	f.sentInitial = true
+	return f.typed(map[string]any{"new_val": doc}, "initial"), true, nil
+}
+
+func (f *feedStream) typed(m map[string]any, kind string) map[string]any {
+	if f.includeTypes {
+		m["type"] = kind
+	}
+	return m
+}
+
+// fill waits for changes (unless polling) and appends them to f.out, with
+// squashing.
+func (f *feedStream) fill(ctx context.Context) error {
+	var first changefeed.Item
+	if polling(ctx) {
+		it, ok, err := f.sub.TryNext()
+		if err != nil {
+			return f.subErr(err)
+		}
+		if !ok {
+			return ErrWouldBlock
+		}
+		first = it
+	} else {
+		it, err := f.sub.Next(ctx)
+		if err != nil {
+			if ctx.Err() != nil {
+				return newErr(ErrOpIndeterminate, "Query interrupted: %v.", ctx.Err())
+			}
+			return f.subErr(err)
+		}
+		first = it
+	}
+	items := []changefeed.Item{first}
+	if f.squash {
+		// The first batch goes out at once; later ones wait for squash
+		// seconds so that more changes fold together.
+		if f.batches > 0 && f.squashDelay > 0 && !polling(ctx) {
+			select {
+			case <-time.After(f.squashDelay):
+			case <-ctx.Done():
+			}
+		}
+		for {
+			it, ok, err := f.sub.TryNext()
+			if err != nil || !ok {
+				break
+			}
+			items = append(items, it)
+		}
+	}
+	f.batches++
+	var pending []changefeed.Change
+	index := map[string]int{}
+	for _, it := range items {
+		if it.Skipped > 0 {
+			f.out = append(f.out, map[string]any{"error": fmt.Sprintf("Changefeed cache over array size limit, skipped %d elements.", it.Skipped)})
+			continue
+		}
+		ch := it.Change
+		if i, ok := index[ch.Key]; ok && f.squash {
+			pending[i].New = ch.New
+			continue
+		}
+		index[ch.Key] = len(pending)
+		pending = append(pending, ch)
+	}
+	for _, ch := range pending {
+		v, ok, err := f.changeItem(ch)
+		if err != nil {
+			return err
+		}
+		if ok {
+			f.out = append(f.out, v)
+		}
+	}
+	return nil
+}
+
+func (f *feedStream) changeItem(ch changefeed.Change) (any, bool, error) {
+	var oldV, newV any
+	if ch.Old != nil {
+		oldV = ch.Old
+	}
+	if ch.New != nil {
+		newV = ch.New
+	}
+	if f.match != nil {
+		if ch.Old != nil {
+			if in, err := f.match(ch.Old); err != nil || !in {
+				oldV = nil
+			}
+		}
+		if ch.New != nil {
+			if in, err := f.match(ch.New); err != nil || !in {
+				newV = nil
+			}
+		}
+	}
+	if oldV == nil && newV == nil {
+		return nil, false, nil
+	}
+	if datumEqual(oldV, newV) {
+		return nil, false, nil
+	}
+	kind := "change"
+	switch {
+	case oldV == nil:
+		kind = "add"
+	case newV == nil:
+		kind = "remove"
+	}
+	return f.typed(map[string]any{"old_val": oldV, "new_val": newV}, kind), true, nil
+}
+
+func (f *feedStream) subErr(err error) error {
+	if errors.Is(err, changefeed.ErrClosed) {
+		return newErr(ErrOpIndeterminate, "Changefeed closed.")
+	}
+	// A fresh error per feed: the hub's error value is shared.
+	return FeedAborted()
+}
+
+func (f *feedStream) Close() error {
+	if f.closed {
+		return nil
+	}
+	f.closed = true
+	f.sub.Close()
+	if f.initial != nil {
+		f.initial.Close()
+	}
+	return nil
+}

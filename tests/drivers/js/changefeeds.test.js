@@ -1,0 +1,233 @@
+'use strict';
+// Changefeeds through the official driver: table, point, get_all, between
+// and filter feeds; include_initial (no gap, no duplicate under concurrent
+// writes), include_states, include_types, squash, queue overflow, close,
+// table drop, and the event-emitter interface.
+const { describe, it, before, after } = require('node:test');
+const assert = require('node:assert/strict');
+const { r, startServer, expectReject, withTimeout, sleep, plain } = require('./harness');
+
+// Reads n changes from a feed cursor (with a deadline).
+async function take(feed, n, what = 'feed') {
+  const out = [];
+  for (let i = 0; i < n; i++) {
+    out.push(plain(await withTimeout(feed.next(), 5000, `${what}: change ${i + 1} of ${n}`)));
+  }
+  return out;
+}
+
+describe('changefeeds', { timeout: 120000 }, () => {
+  let server;
+  let conn;
+  let writer;
+  let n = 0;
+  const fresh = async (docs = []) => {
+    const name = `feed${n++}`;
+    await r.tableCreate(name).run(conn);
+    if (docs.length) await r.table(name).insert(docs).run(conn);
+    return name;
+  };
+  before(async () => {
+    server = await startServer();
+    conn = await server.connect();
+    writer = await server.connect();
+  });
+  after(async () => { if (server) await server.dispose(); });
+
+  it('a table feed sees inserts, updates and deletes in commit order', async () => {
+    const t = await fresh([{ id: 1, v: 1 }]);
+    const feed = await r.table(t).changes().run(conn);
+    await r.table(t).insert({ id: 2, v: 2 }).run(writer);
+    await r.table(t).get(1).update({ v: 10 }).run(writer);
+    await r.table(t).get(2).delete().run(writer);
+    await r.table(t).get(1).update({ v: 10 }).run(writer); // unchanged: no change
+    await r.table(t).insert({ id: 3 }).run(writer);
+    assert.deepEqual(await take(feed, 4), [
+      { old_val: null, new_val: { id: 2, v: 2 } },
+      { old_val: { id: 1, v: 1 }, new_val: { id: 1, v: 10 } },
+      { old_val: { id: 2, v: 2 }, new_val: null },
+      { old_val: null, new_val: { id: 3 } },
+    ]);
+    await feed.close();
+  });
+
+  it('include_states, include_initial and include_types', async () => {
+    const t = await fresh([{ id: 1 }, { id: 2 }]);
+    const feed = await r.table(t).changes({ includeInitial: true, includeStates: true, includeTypes: true }).run(conn);
+    const first = await take(feed, 4);
+    assert.deepEqual(first, [
+      { state: 'initializing' },
+      { new_val: { id: 1 }, type: 'initial' },
+      { new_val: { id: 2 }, type: 'initial' },
+      { state: 'ready' },
+    ]);
+    await r.table(t).insert({ id: 3 }).run(writer);
+    await r.table(t).get(1).update({ x: 1 }).run(writer);
+    await r.table(t).get(2).delete().run(writer);
+    assert.deepEqual((await take(feed, 3)).map((c) => c.type), ['add', 'change', 'remove']);
+    await feed.close();
+  });
+
+  it('include_initial under concurrent writes: no gap, no duplicate', async () => {
+    const docs = [];
+    for (let i = 0; i < 2000; i++) docs.push({ id: i, v: 0 });
+    const t = await fresh(docs);
+    // Writers keep updating while the feed starts.
+    let stop = false;
+    const writes = (async () => {
+      let i = 0;
+      while (!stop && i < 3000) {
+        await r.table(t).get(i % 2000).update({ v: r.row('v').add(1) }).run(writer);
+        i++;
+      }
+      return i;
+    })();
+    await sleep(20);
+    const feed = await r.table(t).changes({ includeInitial: true }).run(conn);
+    const state = new Map();
+    let initials = 0;
+    // Read until the writer has stopped and the feed is quiet.
+    await sleep(200);
+    stop = true;
+    const total = await writes;
+    assert.ok(total > 0);
+    const expected = new Map((await r.table(t).coerceTo('array').run(conn)).map((d) => [d.id, d.v]));
+    const deadline = Date.now() + 20000;
+    while (Date.now() < deadline) {
+      const c = plain(await withTimeout(feed.next(), 5000, 'include_initial feed'));
+      if (!('old_val' in c)) {
+        initials++;
+        assert.ok(!state.has(c.new_val.id), `duplicate initial for ${c.new_val.id}`);
+      } else {
+        assert.ok(state.has(c.new_val.id), `change for ${c.new_val.id} before its initial value`);
+        assert.equal(c.old_val.v, state.get(c.new_val.id), `gap: change from ${c.old_val.v} but we had ${state.get(c.new_val.id)}`);
+      }
+      state.set(c.new_val.id, c.new_val.v);
+      if (initials === 2000 && [...expected].every(([id, v]) => state.get(id) === v)) break;
+    }
+    assert.equal(initials, 2000);
+    for (const [id, v] of expected) assert.equal(state.get(id), v, `document ${id}`);
+    await feed.close();
+  });
+
+  it('point feeds (get().changes()), with and without include_initial', async () => {
+    const t = await fresh([{ id: 'a', v: 1 }, { id: 'b', v: 1 }]);
+    const feed = await r.table(t).get('a').changes({ includeInitial: true }).run(conn);
+    assert.deepEqual(await take(feed, 1), [{ new_val: { id: 'a', v: 1 } }]);
+    await r.table(t).get('b').update({ v: 2 }).run(writer); // another document: not seen
+    await r.table(t).get('a').update({ v: 2 }).run(writer);
+    await r.table(t).get('a').delete().run(writer);
+    assert.deepEqual(await take(feed, 2), [
+      { old_val: { id: 'a', v: 1 }, new_val: { id: 'a', v: 2 } },
+      { old_val: { id: 'a', v: 2 }, new_val: null },
+    ]);
+    await feed.close();
+    const missing = await r.table(t).get('zzz').changes({ includeInitial: true }).run(conn);
+    assert.deepEqual(await take(missing, 1), [{ new_val: null }]);
+    await missing.close();
+  });
+
+  it('get_all, between and filter feeds see only their documents', async () => {
+    const t = await fresh([{ id: 1, g: 'x', v: 1 }, { id: 2, g: 'y', v: 2 }]);
+    await r.table(t).indexCreate('g').run(conn);
+    await r.table(t).indexWait().run(conn);
+    const byIndex = await r.table(t).getAll('x', { index: 'g' }).changes().run(conn);
+    const range = await r.table(t).between(10, 20).changes().run(conn);
+    const filtered = await r.table(t).filter(r.row('v').gt(100)).changes().run(conn);
+    await r.table(t).insert([{ id: 3, g: 'y', v: 1 }, { id: 15, g: 'x', v: 500 }]).run(writer);
+    await r.table(t).get(2).update({ g: 'x' }).run(writer); // enters get_all('x')
+    await r.table(t).get(15).update({ v: 5 }).run(writer); // leaves the filter
+    assert.deepEqual(await take(byIndex, 3), [
+      { old_val: null, new_val: { id: 15, g: 'x', v: 500 } },
+      { old_val: null, new_val: { id: 2, g: 'x', v: 2 } },
+      { old_val: { id: 15, g: 'x', v: 500 }, new_val: { id: 15, g: 'x', v: 5 } },
+    ]);
+    assert.deepEqual(await take(range, 2), [
+      { old_val: null, new_val: { id: 15, g: 'x', v: 500 } },
+      { old_val: { id: 15, g: 'x', v: 500 }, new_val: { id: 15, g: 'x', v: 5 } },
+    ]);
+    assert.deepEqual(await take(filtered, 2), [
+      { old_val: null, new_val: { id: 15, g: 'x', v: 500 } },
+      { old_val: { id: 15, g: 'x', v: 500 }, new_val: null },
+    ]);
+    await Promise.all([byIndex.close(), range.close(), filtered.close()]);
+  });
+
+  it('transforms after changes() work on the feed', async () => {
+    const t = await fresh();
+    const feed = await r.table(t).changes().filter(r.row('new_val')('v').gt(1))('new_val')('v').run(conn);
+    await r.table(t).insert([{ id: 1, v: 1 }, { id: 2, v: 2 }, { id: 3, v: 3 }]).run(writer);
+    assert.deepEqual(await take(feed, 2), [2, 3]);
+    await feed.close();
+  });
+
+  it('squash folds changes of one document together', async () => {
+    const t = await fresh([{ id: 1, n: 0 }]);
+    const feed = await r.table(t).changes({ squash: true }).run(conn);
+    for (let i = 1; i <= 20; i++) await r.table(t).get(1).update({ n: i }).run(writer);
+    const first = plain(await withTimeout(feed.next(), 5000, 'squashed feed'));
+    assert.deepEqual(first.old_val, { id: 1, n: 0 });
+    assert.equal(first.new_val.n, 20, 'all 20 updates squashed into one change');
+    await feed.close();
+  });
+
+  it('a full queue reports skipped changes and keeps going', async () => {
+    const t = await fresh();
+    const feed = await r.table(t).changes({ changefeedQueueSize: 5 }).run(conn);
+    const docs = [];
+    for (let i = 0; i < 12; i++) docs.push({ id: i });
+    for (const d of docs) await r.table(t).insert(d).run(writer);
+    const got = await take(feed, 6);
+    assert.deepEqual(got[0], { error: 'Changefeed cache over array size limit, skipped 7 elements.' });
+    assert.deepEqual(got.slice(1).map((c) => c.new_val.id), [0, 1, 2, 3, 4]);
+    await r.table(t).insert({ id: 100 }).run(writer);
+    assert.deepEqual(await take(feed, 1), [{ old_val: null, new_val: { id: 100 } }]);
+    await feed.close();
+  });
+
+  it('closing a feed while a next() waits returns at once; the connection keeps working', async () => {
+    const t = await fresh();
+    const feed = await r.table(t).changes().run(conn);
+    feed.next().catch(() => {}); // a CONTINUE is waiting on the server
+    await sleep(50);
+    // The driver drops a pending next() on close; close itself must not hang.
+    await withTimeout(feed.close(), 5000, 'close() of a waiting feed');
+    await r.table(t).insert({ id: 1 }).run(writer);
+    assert.equal(await r.table(t).count().run(conn), 1);
+    const again = await r.table(t).changes().run(conn);
+    await r.table(t).insert({ id: 2 }).run(writer);
+    assert.deepEqual(await take(again, 1), [{ old_val: null, new_val: { id: 2 } }]);
+    await again.close();
+  });
+
+  it('dropping the table ends its feeds with RethinkDB\'s error', async () => {
+    const t = await fresh();
+    const feed = await r.table(t).changes().run(conn);
+    const point = await r.table(t).get(1).changes().run(conn);
+    await r.tableDrop(t).run(writer);
+    for (const f of [feed, point]) {
+      const err = await withTimeout(f.next().then(() => null, (e) => e), 5000, 'feed after drop');
+      assert.ok(err instanceof r.Error.ReqlOpFailedError, `got ${err}`);
+      assert.equal(err.msg, 'Changefeed aborted (table unavailable).');
+    }
+  });
+
+  it('the event emitter interface delivers changes', async () => {
+    const t = await fresh();
+    const feed = await r.table(t).changes().run(conn);
+    const got = [];
+    const done = new Promise((resolve) => {
+      feed.on('data', (c) => { got.push(c.new_val.id); if (got.length === 3) resolve(); });
+    });
+    await r.table(t).insert([{ id: 1 }, { id: 2 }, { id: 3 }]).run(writer);
+    await withTimeout(done, 5000, 'event emitter');
+    assert.deepEqual(got, [1, 2, 3]);
+    await feed.close();
+  });
+
+  it('refuses feeds on selections it cannot follow', async () => {
+    const t = await fresh();
+    const err = await expectReject(r.table(t).limit(2).changes().run(conn), r.Error.ReqlQueryLogicError);
+    assert.match(err.msg, /Cannot call `changes`/);
+  });
+});
