@@ -19,7 +19,6 @@ package shard
 
 import (
 	"bytes"
-	"reflect"
 	"context"
 	"encoding/json"
 	"errors"
@@ -27,6 +26,7 @@ import (
 	"hash/fnv"
 	"log/slog"
 	"os"
+	"reflect"
 	"sort"
 	"strings"
 	"sync"
