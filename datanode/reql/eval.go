@@ -43,6 +43,10 @@ type Selection struct {
 	// selection (nil: all).
 	feedOK    bool
 	feedMatch func(doc map[string]any) (bool, error)
+	// feedOrder and feedLimit describe order_by({index}).limit(n), whose
+	// changefeed keeps the top n documents.
+	feedOrder *feedOrder
+	feedLimit int
 }
 
 // Func is a compiled FUNC with its captured scope.

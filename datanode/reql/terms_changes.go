@@ -43,6 +43,13 @@ func evalChanges(c *evalCtx, t *Term) (any, error) {
 	case *SingleSelection:
 		tbl, f.point, f.key = x.table, true, x.key
 	case *Selection:
+		if x.feedOrder != nil {
+			if err := f.options(c, t, true); err != nil {
+				return nil, err
+			}
+			x.stream.Close()
+			return c.newLimitFeed(x, f, t)
+		}
 		if !x.feedOK {
 			return nil, newErr(ErrQueryLogic, "Cannot call `changes` on this selection in PhotonDB yet (supported: tables, get, get_all, between and filter on a table).")
 		}
@@ -51,7 +58,7 @@ func evalChanges(c *evalCtx, t *Term) (any, error) {
 	default:
 		return nil, typeErr("SEQUENCE", v, t.Args[0])
 	}
-	if err := f.options(c, t); err != nil {
+	if err := f.options(c, t, false); err != nil {
 		return nil, err
 	}
 	sub, initial, err := tbl.store.Subscribe(c.ctx, f.key, f.queueSize, f.includeInitial)
@@ -93,7 +100,9 @@ type feedStream struct {
 	closed      bool
 }
 
-func (f *feedStream) options(c *evalCtx, t *Term) error {
+// options reads the changefeed optargs; include_offsets is only valid on an
+// order_by.limit feed (offsetsOK).
+func (f *feedStream) options(c *evalCtx, t *Term, offsetsOK bool) error {
 	f.queueSize = defaultFeedQueue
 	if ot, ok := t.Optargs["changefeed_queue_size"]; ok {
 		n, err := c.evalInt(ot)
@@ -132,7 +141,7 @@ func (f *feedStream) options(c *evalCtx, t *Term) error {
 			*dst = b
 		}
 	}
-	if ot, ok := t.Optargs["include_offsets"]; ok {
+	if ot, ok := t.Optargs["include_offsets"]; ok && !offsetsOK {
 		if b, err := c.evalBool(ot); err != nil {
 			return err
 		} else if b {

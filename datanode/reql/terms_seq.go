@@ -926,7 +926,15 @@ func evalLimit(c *evalCtx, t *Term) (any, error) {
 	if g, ok := v.(*groupedData); ok {
 		return c.perGroup(g, g.stream, func(val any) (any, error) { return c.limitOne(t, val) })
 	}
-	return c.limitOne(t, v)
+	res, err := c.limitOne(t, v)
+	// order_by({index}).limit(n) can be followed by a changefeed.
+	if src, ok := v.(*Selection); ok && err == nil && src.feedOrder != nil {
+		if sel, ok := res.(*Selection); ok {
+			n, _ := c.evalInt(t.Args[1])
+			sel.feedOrder, sel.feedLimit = src.feedOrder, int(n)
+		}
+	}
+	return res, err
 }
 
 func (c *evalCtx) limitOne(t *Term, v any) (any, error) {
@@ -1526,7 +1534,7 @@ func (c *evalCtx) orderByOne(t *Term, v any) (any, error) {
 			scan = &indexRangeStream{table: tbl, index: name, reverse: desc}
 		}
 		if len(keys) == 0 {
-			return &Selection{table: tbl, stream: scan}, nil
+			return &Selection{table: tbl, stream: scan, feedOrder: &feedOrder{index: name, desc: desc}}, nil
 		}
 		// Sorted by the index first, then (stably) by the keys.
 		v = &Selection{table: tbl, stream: scan}

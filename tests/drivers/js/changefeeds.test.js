@@ -153,6 +153,26 @@ describe('changefeeds', { timeout: 120000 }, () => {
     await Promise.all([byIndex.close(), range.close(), filtered.close()]);
   });
 
+  it('order_by({index}).limit(n) feeds keep the top n, with offsets', async () => {
+    const t = await fresh([{ id: 1, s: 10 }, { id: 2, s: 20 }, { id: 3, s: 30 }, { id: 4, s: 5 }]);
+    await r.table(t).indexCreate('s').run(conn);
+    await r.table(t).indexWait().run(conn);
+    const feed = await r.table(t).orderBy({ index: r.desc('s') }).limit(2)
+      .changes({ includeInitial: true, includeOffsets: true, includeTypes: true }).run(conn);
+    assert.deepEqual(await take(feed, 2), [
+      { new_val: { id: 3, s: 30 }, new_offset: 0, type: 'initial' },
+      { new_val: { id: 2, s: 20 }, new_offset: 1, type: 'initial' },
+    ]);
+    await r.table(t).get(4).update({ s: 1 }).run(writer); // outside the top 2: nothing
+    await r.table(t).insert({ id: 5, s: 25 }).run(writer); // enters, pushes id 2 out
+    const [entered] = await take(feed, 1);
+    assert.deepEqual(entered, { old_val: { id: 2, s: 20 }, new_val: { id: 5, s: 25 }, old_offset: 1, new_offset: 1, type: 'change' });
+    await r.table(t).get(3).delete().run(writer); // leaves; id 5 moves up, id 2 comes back
+    const [left] = await take(feed, 1);
+    assert.deepEqual(left, { old_val: { id: 3, s: 30 }, new_val: { id: 2, s: 20 }, old_offset: 0, new_offset: 1, type: 'change' });
+    await feed.close();
+  });
+
   it('transforms after changes() work on the feed', async () => {
     const t = await fresh();
     const feed = await r.table(t).changes().filter(r.row('new_val')('v').gt(1))('new_val')('v').run(conn);
