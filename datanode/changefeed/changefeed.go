@@ -246,6 +246,11 @@ func (s *Sub) Wait(ctx context.Context) error {
 	}
 }
 
+// WakeChan is signalled (without consuming anything) when the
+// subscription may have an item: for callers that wait on several feeds.
+// A receive consumes the signal; read with TryNext afterwards.
+func (s *Sub) WakeChan() <-chan struct{} { return s.wake }
+
 // Close releases the subscription; a blocked Next returns ErrClosed.
 func (s *Sub) Close() {
 	s.mu.Lock()

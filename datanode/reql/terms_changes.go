@@ -18,6 +18,7 @@ import (
 const (
 	noteSequenceFeed   = 1
 	noteAtomFeed       = 2
+	noteUnionedFeed    = 4
 	noteIncludesStates = 5
 )
 
@@ -152,6 +153,9 @@ func (f *feedStream) options(c *evalCtx, t *Term, offsetsOK bool) error {
 }
 
 func (f *feedStream) infinite() bool { return true }
+
+// wakeChan signals that the feed may have something to read.
+func (f *feedStream) wakeChan() <-chan struct{} { return f.sub.WakeChan() }
 
 func (f *feedStream) Next(ctx context.Context) (any, bool, error) {
 	for {
@@ -345,5 +349,100 @@ func (f *feedStream) Close() error {
 	if f.initial != nil {
 		f.initial.Close()
 	}
+	return nil
+}
+
+// unionFeed merges streams of which at least one is a changefeed: it reads
+// whichever member has something ready, and waits on all of them.
+type unionFeed struct {
+	members []Stream
+	next    int
+}
+
+type waker interface{ wakeChan() <-chan struct{} }
+
+func (u *unionFeed) infinite() bool { return true }
+
+func (u *unionFeed) Next(ctx context.Context) (any, bool, error) {
+	poll := Poll(ctx)
+	for {
+		if len(u.members) == 0 {
+			return nil, false, nil
+		}
+		for i := 0; i < len(u.members); i++ {
+			idx := (u.next + i) % len(u.members)
+			v, ok, err := u.members[idx].Next(poll)
+			if errors.Is(err, ErrWouldBlock) {
+				continue
+			}
+			if err != nil {
+				return nil, false, err
+			}
+			if !ok { // a finite member ended
+				u.members[idx].Close()
+				u.members = append(u.members[:idx], u.members[idx+1:]...)
+				i--
+				continue
+			}
+			u.next = (idx + 1) % len(u.members)
+			return v, true, nil
+		}
+		if polling(ctx) {
+			return nil, false, ErrWouldBlock
+		}
+		if err := u.wait(ctx); err != nil {
+			return nil, false, err
+		}
+	}
+}
+
+// wait blocks until a member may have something: on the members' wake
+// channels, or in short steps when a member (a transformed feed) has none.
+func (u *unionFeed) wait(ctx context.Context) error {
+	cases := make([]<-chan struct{}, 0, len(u.members))
+	for _, m := range u.members {
+		w, ok := m.(waker)
+		if !ok {
+			cases = nil
+			break
+		}
+		cases = append(cases, w.wakeChan())
+	}
+	if cases == nil {
+		select {
+		case <-time.After(10 * time.Millisecond):
+			return nil
+		case <-ctx.Done():
+			return newErr(ErrOpIndeterminate, "Query interrupted: %v.", ctx.Err())
+		}
+	}
+	woke := make(chan struct{}, 1)
+	stop := make(chan struct{})
+	defer close(stop)
+	for _, ch := range cases {
+		go func(ch <-chan struct{}) {
+			select {
+			case <-ch:
+				select {
+				case woke <- struct{}{}:
+				default:
+				}
+			case <-stop:
+			}
+		}(ch)
+	}
+	select {
+	case <-woke:
+		return nil
+	case <-ctx.Done():
+		return newErr(ErrOpIndeterminate, "Query interrupted: %v.", ctx.Err())
+	}
+}
+
+func (u *unionFeed) Close() error {
+	for _, m := range u.members {
+		m.Close()
+	}
+	u.members = nil
 	return nil
 }

@@ -83,6 +83,8 @@ func (lf *limitFeed) query(ctx context.Context) ([]map[string]any, error) {
 
 func (lf *limitFeed) infinite() bool { return true }
 
+func (lf *limitFeed) wakeChan() <-chan struct{} { return lf.sub.WakeChan() }
+
 func (lf *limitFeed) item(m map[string]any, kind string) map[string]any {
 	if lf.includeTypes {
 		m["type"] = kind

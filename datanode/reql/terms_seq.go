@@ -1183,6 +1183,21 @@ func evalUnion(c *evalCtx, t *Term) (any, error) {
 		return first
 	}
 	var s Stream
+	if len(keys) == 0 && c.feedNotes != nil {
+		// A union with changefeeds among its inputs is itself a feed. The
+		// SEQUENCE_FEED note comes first: the official JS driver (2.4.2)
+		// builds its cursor from the first feed note it knows, and its
+		// UnionedFeed class is not exported, so UNIONED_FEED alone would
+		// break it.
+		notes := []int{noteSequenceFeed, noteUnionedFeed}
+		for _, n := range c.feedNotes {
+			if n == noteIncludesStates {
+				notes = append(notes, n)
+			}
+		}
+		c.feedNotes = notes
+		return &unionFeed{members: streams}, nil
+	}
 	if len(keys) == 0 {
 		cur := 0
 		s = &funcStream{inf: inf, close: closer, next: func(ctx context.Context) (any, bool, error) {

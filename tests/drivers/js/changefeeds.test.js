@@ -173,6 +173,18 @@ describe('changefeeds', { timeout: 120000 }, () => {
     await feed.close();
   });
 
+  it('union of feeds delivers the changes of both', async () => {
+    const a = await fresh();
+    const b = await fresh();
+    const feed = await r.table(a).changes().union(r.table(b).changes()).run(conn);
+    await r.table(a).insert({ id: 'a1' }).run(writer);
+    await r.table(b).insert({ id: 'b1' }).run(writer);
+    await r.table(a).insert({ id: 'a2' }).run(writer);
+    const ids = (await take(feed, 3)).map((c) => c.new_val.id).sort();
+    assert.deepEqual(ids, ['a1', 'a2', 'b1']);
+    await feed.close();
+  });
+
   it('transforms after changes() work on the feed', async () => {
     const t = await fresh();
     const feed = await r.table(t).changes().filter(r.row('new_val')('v').gt(1))('new_val')('v').run(conn);
