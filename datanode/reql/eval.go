@@ -29,6 +29,9 @@ type SingleSelection struct {
 	table *Table
 	key   any
 	doc   map[string]any
+	// feedOrder is set on min/max through an index: its changefeed is an
+	// order_by.limit(1) feed rather than a point feed.
+	feedOrder *feedOrder
 }
 
 // Selection is a stream of documents from one table (GET_ALL, ...), on which

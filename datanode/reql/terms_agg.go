@@ -356,7 +356,7 @@ func (c *evalCtx) aggOne(t *Term, v any, kind aggKind, grouped bool) (any, error
 					return nil, newErr(ErrNonExistence, "`%s` found no entries in the specified index.", name)
 				}
 				doc := d.(map[string]any)
-				return &SingleSelection{table: tbl, key: doc[pk], doc: doc}, nil
+				return &SingleSelection{table: tbl, key: doc[pk], doc: doc, feedOrder: &feedOrder{index: idx, desc: kind == aggMax}}, nil
 			}
 		}
 		s := &lazyTableScan{table: tbl, reverse: kind == aggMax}
@@ -369,7 +369,7 @@ func (c *evalCtx) aggOne(t *Term, v any, kind aggKind, grouped bool) (any, error
 			return nil, newErr(ErrNonExistence, "`%s` found no entries in the specified index.", name)
 		}
 		doc := d.(map[string]any)
-		return &SingleSelection{table: tbl, key: doc[pk], doc: doc}, nil
+		return &SingleSelection{table: tbl, key: doc[pk], doc: doc, feedOrder: &feedOrder{index: pk, desc: kind == aggMax}}, nil
 	}
 	if hasIdx {
 		return nil, typeErr("TABLE", v, t.Args[0])

@@ -42,6 +42,12 @@ func evalChanges(c *evalCtx, t *Term) (any, error) {
 	case *Table:
 		tbl = x
 	case *SingleSelection:
+		if x.feedOrder != nil { // min/max through an index
+			if err := f.options(c, t, true); err != nil {
+				return nil, err
+			}
+			return c.newLimitFeed(&Selection{table: x.table, feedOrder: x.feedOrder, feedLimit: 1}, f, t)
+		}
 		tbl, f.point, f.key = x.table, true, x.key
 	case *Selection:
 		if x.feedOrder != nil {

@@ -173,6 +173,18 @@ describe('changefeeds', { timeout: 120000 }, () => {
     await feed.close();
   });
 
+  it('min/max through an index can be followed', async () => {
+    const t = await fresh([{ id: 1, s: 10 }, { id: 2, s: 20 }]);
+    await r.table(t).indexCreate('s').run(conn);
+    await r.table(t).indexWait().run(conn);
+    const feed = await r.table(t).max({ index: 's' }).changes({ includeInitial: true }).run(conn);
+    assert.deepEqual(await take(feed, 1), [{ new_val: { id: 2, s: 20 } }]);
+    await r.table(t).insert({ id: 3, s: 15 }).run(writer); // not the max: nothing
+    await r.table(t).insert({ id: 4, s: 99 }).run(writer);
+    assert.deepEqual(await take(feed, 1), [{ old_val: { id: 2, s: 20 }, new_val: { id: 4, s: 99 } }]);
+    await feed.close();
+  });
+
   it('union of feeds delivers the changes of both', async () => {
     const a = await fresh();
     const b = await fresh();
