@@ -9,7 +9,7 @@ LDFLAGS   := -X github.com/photondb-io/photondb/shared/version.Version=$(VERSION
              -X github.com/photondb-io/photondb/shared/version.Commit=$(COMMIT)
 export GOTOOLCHAIN ?= local
 
-.PHONY: build run test vet unit test-js js-deps fuzz bench clean
+.PHONY: build run test vet unit test-js js-deps fuzz bench bench-e2e clean
 
 build:
 	$(GO) build -ldflags "$(LDFLAGS)" -o $(BIN) ./cmd/photondb
@@ -48,6 +48,12 @@ fuzz:
 
 bench:
 	$(GO) test -run '^$$' -bench . -benchtime 2s ./datanode/storage/
+
+# Issue 5's side-by-side benchmark: PhotonDB vs a private PostgreSQL
+# (installed with apt-get when missing), YCSB-style workloads, one table.
+# Extra generator flags: make bench-e2e BENCH_ARGS="-duration 5s".
+bench-e2e:
+	BENCH_ARGS="$(BENCH_ARGS)" bash tests/bench/run.sh
 
 clean:
 	rm -rf bin
