@@ -9,7 +9,7 @@ LDFLAGS   := -X github.com/photondb-io/photondb/shared/version.Version=$(VERSION
              -X github.com/photondb-io/photondb/shared/version.Commit=$(COMMIT)
 export GOTOOLCHAIN ?= local
 
-.PHONY: build run test vet unit test-js js-deps fuzz bench bench-e2e clean
+.PHONY: build run test vet unit test-js js-deps fuzz bench bench-e2e bench-feeds clean
 
 build:
 	$(GO) build -ldflags "$(LDFLAGS)" -o $(BIN) ./cmd/photondb
@@ -54,6 +54,11 @@ bench:
 # Extra generator flags: make bench-e2e BENCH_ARGS="-duration 5s".
 bench-e2e:
 	BENCH_ARGS="$(BENCH_ARGS)" bash tests/bench/run.sh
+
+# Issue 6's changefeed benchmark: 1,000 subscribers and a writer at 1,000
+# writes/s for 30 s, then 10,000 point feeds (memory per feed).
+bench-feeds: build
+	$(GO) run ./tests/bench/cmd/feeds -bin $(BIN) $(FEEDS_ARGS)
 
 clean:
 	rm -rf bin
