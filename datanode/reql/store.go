@@ -58,15 +58,20 @@ type KeyRange struct {
 // Store is the catalog of databases and tables. Errors are *Error values with
 // RethinkDB's messages (see DBNotFound and friends).
 type Store interface {
-	// CreateDB creates a database; DBExists if the name is taken.
-	CreateDB(ctx context.Context, name string) (DBConfig, error)
+	// CreateDB creates a database (cfg.ID is generated when empty); DBExists
+	// if the name is taken.
+	CreateDB(ctx context.Context, cfg DBConfig) (DBConfig, error)
+	// RenameDB renames a database; its tables follow.
+	RenameDB(ctx context.Context, oldName, newName string) error
+	// RenameTable renames a table within its database.
+	RenameTable(ctx context.Context, db, oldName, newName string) error
 	// DropDB drops a database and all its tables, returning what was dropped.
 	DropDB(ctx context.Context, name string) (DBConfig, []TableConfig, error)
 	// ListDBs lists the user databases sorted by name.
 	ListDBs(ctx context.Context) ([]DBConfig, error)
 	// GetDB looks a database up; DBNotFound if absent.
 	GetDB(ctx context.Context, name string) (DBConfig, error)
-	// CreateTable creates a table; cfg.ID is assigned by the store.
+	// CreateTable creates a table; cfg.ID is generated when empty.
 	CreateTable(ctx context.Context, cfg TableConfig) (TableConfig, error)
 	// DropTable drops a table and (eventually) its data.
 	DropTable(ctx context.Context, db, name string) (TableConfig, error)

@@ -148,8 +148,165 @@ func (s *systemTable) Count(ctx context.Context) (int64, error) {
 	return int64(len(docs)), err
 }
 
-func (s *systemTable) Write(context.Context, []*WriteOp, string) error {
-	return newErr(ErrOpFailed, "Writing to the system table `rethinkdb.%s` is not yet implemented in PhotonDB.", s.name)
+// Write applies writes to db_config and table_config as catalog changes,
+// as RethinkDB does: an insert creates, a delete drops, an update renames
+// (or reconfigures a table's shards). Other system tables are read-only.
+func (s *systemTable) Write(ctx context.Context, ops []*WriteOp, _ string) error {
+	switch s.name {
+	case "db_config", "table_config":
+	default:
+		return newErr(ErrOpFailed, "It's illegal to write to the `rethinkdb.%s` table.", s.name)
+	}
+	for _, op := range ops {
+		old, err := s.Get(ctx, op.Key)
+		if err != nil {
+			return err
+		}
+		op.Old = old
+		next, err := op.Apply(old)
+		if err != nil {
+			op.Err, op.New = err, old
+			continue
+		}
+		op.New = next
+		if err := s.apply(ctx, old, next); err != nil {
+			op.Err, op.New = err, old
+			continue
+		}
+		if next != nil {
+			// Report the entry as the catalog now shows it.
+			if now, err := s.Get(ctx, next["id"]); err == nil && now != nil {
+				op.New = now
+			}
+		}
+	}
+	return nil
+}
+
+func (s *systemTable) apply(ctx context.Context, old, next map[string]any) error {
+	store := s.c.env.Store
+	str := func(m map[string]any, k string) (string, error) {
+		v, ok := m[k].(string)
+		if !ok {
+			return "", newErr(ErrOpFailed, "Expected a field `%s` of type STRING in:\n%s", k, printDatum(m))
+		}
+		return v, nil
+	}
+	switch {
+	case old == nil && next == nil:
+		return nil
+	case s.name == "db_config" && old == nil:
+		name, err := str(next, "name")
+		if err != nil {
+			return err
+		}
+		if err := checkName("Database", name); err != nil {
+			return err
+		}
+		id, _ := next["id"].(string)
+		_, err = store.CreateDB(ctx, DBConfig{ID: id, Name: name})
+		return err
+	case s.name == "db_config" && next == nil:
+		_, _, err := store.DropDB(ctx, old["name"].(string))
+		return err
+	case s.name == "db_config":
+		name, err := str(next, "name")
+		if err != nil {
+			return err
+		}
+		if err := checkName("Database", name); err != nil {
+			return err
+		}
+		if name == old["name"] {
+			return nil
+		}
+		return store.RenameDB(ctx, old["name"].(string), name)
+	case old == nil: // table_config insert
+		db, err := str(next, "db")
+		if err != nil {
+			return err
+		}
+		name, err := str(next, "name")
+		if err != nil {
+			return err
+		}
+		if err := checkName("Table", name); err != nil {
+			return err
+		}
+		pk := "id"
+		if v, ok := next["primary_key"].(string); ok {
+			pk = v
+		}
+		durability := "hard"
+		if v, ok := next["durability"].(string); ok {
+			durability = v
+		}
+		id, _ := next["id"].(string)
+		if s.uuidIDs {
+			if db, err = s.dbName(ctx, db); err != nil {
+				return err
+			}
+		}
+		_, err = store.CreateTable(ctx, TableConfig{ID: id, DB: db, Name: name, PrimaryKey: pk, Durability: durability, Shards: 1, Replicas: 1})
+		return err
+	case next == nil: // table_config delete
+		_, err := store.DropTable(ctx, s.oldDB(ctx, old), old["name"].(string))
+		return err
+	default: // table_config update
+		db := s.oldDB(ctx, old)
+		if !datumEqual(next["db"], old["db"]) {
+			return newErr(ErrOpFailed, "Moving a table between databases is not yet implemented in PhotonDB.")
+		}
+		if !datumEqual(next["primary_key"], old["primary_key"]) {
+			return newErr(ErrOpFailed, "It's illegal to change a table's primary key.")
+		}
+		name, err := str(next, "name")
+		if err != nil {
+			return err
+		}
+		if err := checkName("Table", name); err != nil {
+			return err
+		}
+		if name != old["name"] {
+			if err := store.RenameTable(ctx, db, old["name"].(string), name); err != nil {
+				return err
+			}
+		}
+		if shards, ok := next["shards"].([]any); ok && len(shards) != len(old["shards"].([]any)) {
+			if len(shards) < 1 || len(shards) > 64 {
+				return newErr(ErrOpFailed, "A table must have between 1 and 64 shards.")
+			}
+			if _, _, err := store.ReconfigureTable(ctx, db, name, len(shards), 1); err != nil {
+				return err
+			}
+		}
+		return nil
+	}
+}
+
+// oldDB is the database name of a table_config entry (which holds the
+// database's ID under identifier_format uuid).
+func (s *systemTable) oldDB(ctx context.Context, entry map[string]any) string {
+	db, _ := entry["db"].(string)
+	if s.uuidIDs {
+		if name, err := s.dbName(ctx, db); err == nil {
+			return name
+		}
+	}
+	return db
+}
+
+func (s *systemTable) dbName(ctx context.Context, id string) (string, error) {
+	dbs, err := s.c.env.Store.ListDBs(ctx)
+	if err != nil {
+		return "", err
+	}
+	for _, d := range dbs {
+		if d.ID == id {
+			return d.Name, nil
+		}
+	}
+	return "", newErr(ErrOpFailed, "Database `%s` does not exist.", id)
 }
 
 func (s *systemTable) Indexes() []IndexStatus { return nil }

@@ -113,7 +113,7 @@ func evalDBCreate(c *evalCtx, t *Term) (any, error) {
 	if name == systemDB {
 		return nil, DBExists(name)
 	}
-	cfg, err := c.env.Store.CreateDB(c.ctx, name)
+	cfg, err := c.env.Store.CreateDB(c.ctx, DBConfig{Name: name})
 	if err != nil {
 		return nil, err
 	}

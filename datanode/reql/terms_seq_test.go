@@ -282,7 +282,13 @@ type seqTestStore struct {
 	tables map[string]*seqTestTable
 }
 
-func (s *seqTestStore) CreateDB(context.Context, string) (DBConfig, error) {
+func (s *seqTestStore) RenameDB(context.Context, string, string) error {
+	return newErr(ErrOpFailed, "not in the test store")
+}
+func (s *seqTestStore) RenameTable(context.Context, string, string, string) error {
+	return newErr(ErrOpFailed, "not in the test store")
+}
+func (s *seqTestStore) CreateDB(context.Context, DBConfig) (DBConfig, error) {
 	return DBConfig{}, errors.New("unused")
 }
 func (s *seqTestStore) DropDB(context.Context, string) (DBConfig, []TableConfig, error) {

@@ -244,21 +244,92 @@ func mustJSON(v any) []byte {
 }
 
 // CreateDB implements reql.Store.
-func (s *Store) CreateDB(_ context.Context, name string) (reql.DBConfig, error) {
+func (s *Store) CreateDB(_ context.Context, cfg reql.DBConfig) (reql.DBConfig, error) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	if _, ok := s.dbs[name]; ok {
-		return reql.DBConfig{}, reql.DBExists(name)
+	if _, ok := s.dbs[cfg.Name]; ok {
+		return reql.DBConfig{}, reql.DBExists(cfg.Name)
 	}
-	d := reql.DBConfig{ID: reql.NewUUID(), Name: name}
+	if cfg.ID == "" {
+		cfg.ID = reql.NewUUID()
+	}
 	b := s.eng.NewBatch()
-	b.Put([]byte(prefixDB+name), mustJSON(d))
+	b.Put([]byte(prefixDB+cfg.Name), mustJSON(cfg))
 	if err := s.eng.Apply(b, storage.Hard); err != nil {
-		return reql.DBConfig{}, fmt.Errorf("create database %s: %w", name, err)
+		return reql.DBConfig{}, fmt.Errorf("create database %s: %w", cfg.Name, err)
 	}
-	s.dbs[name] = d
-	s.tables[name] = map[string]*Table{}
-	return d, nil
+	s.dbs[cfg.Name] = cfg
+	s.tables[cfg.Name] = map[string]*Table{}
+	return cfg, nil
+}
+
+// RenameDB implements reql.Store: the database's entry and its tables'
+// entries move in one batch; documents are keyed by table ID and stay.
+func (s *Store) RenameDB(_ context.Context, oldName, newName string) error {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	d, ok := s.dbs[oldName]
+	if !ok {
+		return reql.DBNotFound(oldName)
+	}
+	if _, taken := s.dbs[newName]; taken {
+		return reql.DBExists(newName)
+	}
+	b := s.eng.NewBatch()
+	b.Delete([]byte(prefixDB + oldName))
+	d.Name = newName
+	b.Put([]byte(prefixDB+newName), mustJSON(d))
+	tables := s.tables[oldName]
+	for name, t := range tables {
+		cfg := t.Config()
+		b.Delete([]byte(prefixTable + oldName + "/" + name))
+		cfg.DB = newName
+		b.Put([]byte(prefixTable+newName+"/"+name), mustJSON(cfg))
+	}
+	if err := s.eng.Apply(b, storage.Hard); err != nil {
+		return fmt.Errorf("rename database %s: %w", oldName, err)
+	}
+	for _, t := range tables {
+		t.mu.Lock()
+		t.cfg.DB = newName
+		t.mu.Unlock()
+	}
+	delete(s.dbs, oldName)
+	delete(s.tables, oldName)
+	s.dbs[newName] = d
+	s.tables[newName] = tables
+	return nil
+}
+
+// RenameTable implements reql.Store.
+func (s *Store) RenameTable(_ context.Context, db, oldName, newName string) error {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	byName, ok := s.tables[db]
+	if !ok {
+		return reql.DBNotFound(db)
+	}
+	t, ok := byName[oldName]
+	if !ok {
+		return reql.TableNotFound(db, oldName)
+	}
+	if _, taken := byName[newName]; taken {
+		return reql.TableExists(db, newName)
+	}
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	cfg := t.cfg
+	cfg.Name = newName
+	b := s.eng.NewBatch()
+	b.Delete([]byte(prefixTable + db + "/" + oldName))
+	b.Put([]byte(prefixTable+db+"/"+newName), mustJSON(cfg))
+	if err := s.eng.Apply(b, storage.Hard); err != nil {
+		return fmt.Errorf("rename table %s.%s: %w", db, oldName, err)
+	}
+	t.cfg.Name = newName
+	delete(byName, oldName)
+	byName[newName] = t
+	return nil
 }
 
 // DropDB implements reql.Store.
@@ -328,7 +399,9 @@ func (s *Store) CreateTable(_ context.Context, cfg reql.TableConfig) (reql.Table
 	if _, ok := s.tables[cfg.DB][cfg.Name]; ok {
 		return reql.TableConfig{}, reql.TableExists(cfg.DB, cfg.Name)
 	}
-	cfg.ID = reql.NewUUID()
+	if cfg.ID == "" {
+		cfg.ID = reql.NewUUID()
+	}
 	cfg.DBID = d.ID
 	b := s.eng.NewBatch()
 	b.Put([]byte(prefixTable+cfg.DB+"/"+cfg.Name), mustJSON(cfg))

@@ -36,10 +36,10 @@ func TestCatalogSurvivesReopen(t *testing.T) {
 	if _, err := s.GetDB(ctx, "test"); err != nil {
 		t.Fatalf("fresh store must have database test: %v", err)
 	}
-	if _, err := s.CreateDB(ctx, "app"); err != nil {
+	if _, err := s.CreateDB(ctx, reql.DBConfig{Name: "app"}); err != nil {
 		t.Fatal(err)
 	}
-	if _, err := s.CreateDB(ctx, "app"); err == nil || err.Error() != "Database `app` already exists." {
+	if _, err := s.CreateDB(ctx, reql.DBConfig{Name: "app"}); err == nil || err.Error() != "Database `app` already exists." {
 		t.Fatalf("duplicate database: %v", err)
 	}
 	if _, err := s.CreateTable(ctx, reql.TableConfig{DB: "app", Name: "users", PrimaryKey: "email", Durability: "hard"}); err != nil {

@@ -56,9 +56,36 @@ describe('system tables', { timeout: 60000 }, () => {
     assert.deepEqual(plain(await toArray(await sys('users').run(conn))), [{ id: 'admin', password: false }]);
   });
 
-  it('refuses writes to system tables with a clear error', async () => {
-    const res = await sys('db_config').insert({ name: 'x' }).run(conn).catch((e) => e);
+  it('db_config and table_config are writable: insert creates, update renames, delete drops', async () => {
+    let res = await sys('db_config').insert({ name: 'made' }).run(conn);
+    assert.equal(res.inserted, 1);
+    const dbID = res.generated_keys[0];
+    assert.equal((await r.db('made').config().run(conn)).id, dbID);
+    res = await sys('table_config').insert({ db: 'made', name: 'things', primary_key: 'k' }).run(conn);
+    assert.equal(res.inserted, 1);
+    assert.deepEqual(await r.db('made').table('things').insert({ k: 1 }).run(conn).then((x) => x.inserted), 1);
+    const tid = res.generated_keys[0];
+    res = await sys('table_config').get(tid).update({ name: 'stuff' }).run(conn);
+    assert.equal(res.replaced, 1);
+    assert.deepEqual(plain(await r.db('made').tableList().run(conn)), ['stuff']);
+    assert.equal(await r.db('made').table('stuff').count().run(conn), 1, 'documents follow the rename');
+    res = await sys('db_config').get(dbID).update({ name: 'renamed' }).run(conn);
+    assert.equal(res.replaced, 1);
+    assert.equal(await r.db('renamed').table('stuff').get(1)('k').run(conn), 1);
+    res = await sys('table_config').get(tid).update({ primary_key: 'x' }).run(conn);
+    assert.equal(res.errors, 1);
+    assert.match(res.first_error, /primary key/);
+    res = await sys('table_config').get(tid).delete().run(conn);
+    assert.equal(res.deleted, 1);
+    assert.deepEqual(plain(await r.db('renamed').tableList().run(conn)), []);
+    res = await sys('db_config').get(dbID).delete().run(conn);
+    assert.equal(res.deleted, 1);
+    assert.ok(!plain(await r.dbList().run(conn)).includes('renamed'));
+  });
+
+  it('other system tables are read-only', async () => {
+    const res = await sys('server_config').insert({ name: 'x' }).run(conn).catch((e) => e);
     assert.ok(res instanceof r.Error.ReqlOpFailedError, `got ${res}`);
-    assert.match(res.msg, /not yet implemented/);
+    assert.equal(res.msg, "It's illegal to write to the `rethinkdb.server_config` table.");
   });
 });
