@@ -46,8 +46,12 @@ fuzz:
 	  done; \
 	done
 
+# Issue 3's storage comparison (slab engine vs pebble and bbolt, 1 KB
+# values, 1M keys; about 3 minutes), then the engine's micro-benchmarks.
+BENCH_KEYS ?= 1000000
 bench:
-	$(GO) test -run '^$$' -bench . -benchtime 2s ./datanode/storage/
+	PHOTONDB_BENCH_KEYS=$(BENCH_KEYS) $(GO) test -run '^$$' -bench Compare -benchtime 1x -timeout 30m ./datanode/storage/
+	$(GO) test -run '^$$' -bench 'Apply|Get|Scan' -benchtime 1s ./datanode/storage/
 
 # Issue 5's side-by-side benchmark: PhotonDB vs a private PostgreSQL
 # (installed with apt-get when missing), YCSB-style workloads, one table.

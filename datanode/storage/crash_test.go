@@ -3,7 +3,6 @@ package storage
 import (
 	"bufio"
 	"bytes"
-	"encoding/binary"
 	"errors"
 	"fmt"
 	"math/rand/v2"
@@ -465,9 +464,7 @@ func TestCorruptFileHeader(t *testing.T) {
 	}
 	// A future version is refused, but is not corruption.
 	dir := t.TempDir()
-	h := encodeFileHeader()
-	binary.LittleEndian.PutUint32(h[8:12], logVersion+1)
-	binary.LittleEndian.PutUint32(h[12:16], checksum(h[:12]))
+	h := encodeLogHeader(logVersion+1, 1)
 	if err := os.WriteFile(filepath.Join(dir, logName), h, 0o644); err != nil {
 		t.Fatal(err)
 	}

@@ -1,113 +1,165 @@
-// Package storage is the data node's durable, ordered key-value engine.
+// Package storage is the data node's durable, ordered key-value engine: a
+// slab engine with a write-ahead log, an in-memory ordered index of value
+// locations, a byte-bounded value cache and per-value zstd compression.
 //
-// This is the first version of the engine: an append-only write-ahead log of
-// batch records plus an in-memory ordered index (a copy-on-write B-tree of
-// key -> value) that Open rebuilds by replaying the log. Its API (Engine,
-// Reader, Writer, Batch, Snapshot, Iterator) is the final one; a later
-// version replaces the internals with a slab-allocator engine without
-// changing it. Every live value is held in memory, so the data set must fit
-// in RAM.
+// # Design
+//
+// A commit is one append of a CRC-framed batch record to the write-ahead
+// log (data.log) plus one group-committed fsync for Hard durability. Before
+// that append, outside any lock, the batch's values are compressed (in
+// parallel for batches of more than 100 puts) and written to fresh slots of
+// the slab files; the index update that follows the append points the keys
+// at those slots. Slab writes are never fsynced per commit: the log holds
+// every value too, so a crash loses nothing the log has. A checkpoint
+// (every 64 MiB of log, on Compact, on Close after 1 MiB) fsyncs the slabs,
+// writes the whole index (key -> location) to index.ckpt and truncates the
+// log. Open loads the checkpoint, replays the log written after it (writing
+// the replayed values to new slots) and rebuilds the free-slot bitmaps from
+// the index.
+//
+// Why values are written to slabs before the log append rather than by a
+// background flusher: the slots are fresh, so writing them early needs no
+// coordination, the write costs one pwrite per run of adjacent slots (into
+// the page cache), and the index never has to point at memory.
 //
 // # Files
 //
-// A data directory holds:
+//	LOCK              exclusive flock held while an Engine has the directory open
+//	data.log          the write-ahead log
+//	index.ckpt        the latest checkpoint of the index
+//	slab-NNNNN.dat    one file per slot size class (NNNNN = slot size in bytes)
+//	large/<id>.val    one file per value whose stored form exceeds 65520 bytes
+//	*.tmp             a checkpoint or log rewrite in progress; deleted by Open
 //
-//	LOCK          exclusive flock held while an Engine has the directory open
-//	data.log      the log
-//	data.log.tmp  a compaction or log creation in progress; deleted by Open
-//
-// # Log format
+// # Formats
 //
 // All integers are little-endian. CRCs are CRC-32C (Castagnoli).
 //
 //	data.log
-//	+--------------------------------------------------------------+
-//	| file header (16 bytes)                                       |
-//	|   "PHDBLOG1" (8) | version u32 (=1) | crc32c(first 12) u32   |
-//	+--------------------------------------------------------------+
-//	| record 1                                                     |
-//	+--------------------------------------------------------------+
-//	| record 2                                                     |
-//	+--------------------------------------------------------------+
-//	| ...                                                          |
-//	+--------------------------------------------------------------+
+//	+----------------------------------------------------------------------+
+//	| "PHDBLOG1" (8) | version u32 (=2) | generation u64 | crc32c(first 20) |
+//	+----------------------------------------------------------------------+
+//	| record 1 | record 2 | ...                                              |
+//	+----------------------------------------------------------------------+
 //
 //	record (one Batch)
 //	+-------------+-------------+-----------------------------------+
 //	| length u32  | crc32c u32  | payload (length bytes)            |
-//	| of payload  | of payload  |                                   |
 //	+-------------+-------------+-----------------------------------+
+//	payload = count u32, then count ops:
+//	  put:    kind=1 | key len uvarint | key | value len uvarint | value
+//	  delete: kind=2 | key len uvarint | key
 //
-//	payload
-//	+-----------+------+------+-----+------+
-//	| count u32 | op 1 | op 2 | ... | op N |      count = N >= 1
-//	+-----------+------+------+-----+------+
+// Varints are canonical. Keys are 1..MaxKeySize bytes, values
+// 0..MaxValueSize bytes, payloads at most MaxBatchSize bytes.
 //
-//	op
-//	+------+-------------+-----+---------------+-------+
-//	| kind | key len     | key | value len     | value |  kind 1 = put
-//	| byte | uvarint     |     | uvarint       |       |
-//	+------+-------------+-----+---------------+-------+
-//	+------+-------------+-----+
-//	| kind | key len     | key |                          kind 2 = delete
-//	| byte | uvarint     |     |
-//	+------+-------------+-----+
+//	slab-NNNNN.dat (slot size S, one of 64, 72, 80, ... 60 KiB, 64 KiB:
+//	8 classes per doubling, so rounding wastes at most 1/8)
+//	+------------------------------------------------------------------+
+//	| "PHDBSLAB" | version u32 | S u32 | 12 zero bytes | crc32c(first 28)|  32 bytes
+//	+------------------------------------------------------------------+
+//	| slot 0 (S bytes) | slot 1 | slot 2 | ...                           |
+//	+------------------------------------------------------------------+
+//	slot
+//	+------------+-------------------------+-------------+----------------+
+//	| crc32c u32 | stored len u24 | flags u8 | value id u64 | stored value | padding
+//	+------------+-------------------------+-------------+----------------+
+//	crc = crc32c(key || bytes 4..16 || stored value); flags bit 0 = zstd.
 //
-// Varints are canonical (minimal length). Keys are 1..MaxKeySize bytes,
-// values 0..MaxValueSize bytes, payloads at most MaxBatchSize bytes, and a
-// payload must be consumed exactly by its count ops. A record is valid only
-// if all of that holds and its CRC matches.
+// The CRC covers the key and the value id (unique per write), so a slot
+// that holds another key's value or an older value never verifies: a read
+// that fails reports ErrCorrupt with the file and offset and returns no
+// data. large/<id>.val is "PHDBLOB1" followed by one slot of exact size.
+//
+//	index.ckpt
+//	+------------------------------------------------------------------------+
+//	| "PHDBCKP1" | version u32 | oldGen u64 | logOff u64 | newGen u64 |       |
+//	| nextID u64 | count u64 | crc32c(first 52)                        56 B   |
+//	+------------------------------------------------------------------------+
+//	| chunk: length u32 | crc32c u32 | entries (~1 MiB) | chunk | ...        |
+//	+------------------------------------------------------------------------+
+//	entry: key len uvarint | key | class u8 | slot uvarint | id uvarint |
+//	       stored len uvarint | value len uvarint | flags u8
+//	(keys strictly ascending; class 255 = empty value, 254 = large file)
 //
 // # Invariants
 //
-//   - Each applied batch is one record (compaction later regroups live data
-//     into records of about 1 MiB), written with one write call at the end
-//     of the log under the writer mutex, and applied to the index under the same
-//     mutex, so log order equals visibility order and a snapshot of the index
-//     always corresponds to a record boundary in the log.
-//   - The index never aliases caller memory, and stored slices are never
-//     modified, so slices returned by Get and iterators stay valid forever.
+//   - Log order equals visibility order: a record is appended and applied
+//     to the index under the writer mutex, so a clone of the index always
+//     corresponds to a record boundary in the log.
+//   - A slot is free (bit clear in its class's bitmap) only if nothing can
+//     read it: no index entry, no snapshot or iterator (readers register
+//     the index version they cloned; a slot unreferenced by mutation v waits
+//     until every reader has version >= v), and no durable state recovery
+//     could restore (the log record that unreferenced it is fsynced, or,
+//     for slots Compact moved, a checkpoint taken after the move is
+//     installed). Get holds the index read lock while it reads a slot.
+//   - A slab file is never truncated below a slot the checkpoint on disk
+//     references, even one freed since: a write between a checkpoint's
+//     capture of the index and its installation frees a slot the
+//     checkpoint still names. Replay supersedes that entry, so the slot's
+//     content may change, but Open checks the checkpoint's slots against
+//     the file lengths before replaying.
+//   - Everything a checkpoint references is durable before it is renamed
+//     into place: it fsyncs the log up to its offset, the slab files and
+//     new large files first.
+//   - Checkpoint and log are paired by generation: the checkpoint says
+//     "if the log has generation g, replay it from offset O; if g+1, from
+//     its start". The log is rewritten (generation g+1, holding only the
+//     records after O) only after the checkpoint is installed, so at every
+//     moment the pair on disk holds every acknowledged batch. Without a
+//     checkpoint the log must be generation 1.
+//   - Replaying a log prefix the checkpoint already covers is harmless
+//     (the final state of every key is that of its last op), so replay is
+//     idempotent across crashes during Open.
 //   - Hard Apply returns only after an fsync that started after its record
-//     was written. Concurrent Hard writers share fsyncs (group commit): the
-//     first waiter fsyncs on behalf of all records written so far, and the
-//     others wait for it.
-//   - Soft Apply returns after the write call; a background goroutine fsyncs
-//     every Options.SyncInterval (default 1s).
-//   - The log only grows by whole records. If an append fails the file is
-//     truncated back to the previous record boundary; if that or an fsync
-//     fails, the engine refuses further writes (its durable state is
-//     unknown) but keeps serving reads.
-//   - On Open, a damaged record with no valid record after it is a torn tail
-//     (an append interrupted by a crash, never acknowledged) and is
-//     truncated away. A damaged record followed by any valid record is
-//     corruption: Open fails with an error that wraps ErrCorrupt and names
-//     the file and byte offset. Data from a corrupt log is never returned.
-//   - Compaction writes the live data to data.log.tmp, appends the records
-//     that arrived meanwhile, fsyncs it, renames it over data.log and fsyncs
-//     the directory, all before any later write is appended. At every moment
-//     the file named data.log therefore holds every acknowledged batch.
-//     It runs on Open, on Compact, and in the background when dead bytes
-//     exceed both twice the live bytes and 64 MiB.
+//     was written (group commit: the first waiter fsyncs for everyone).
+//     Soft Apply returns after the write; a background fsync follows within
+//     Options.SyncInterval.
+//   - A torn log tail (damage with no valid record after it) is truncated
+//     on Open; damage followed by a valid record, a bad checkpoint, a bad
+//     slab header, or a slab shorter than the slots the index references
+//     makes Open fail with ErrCorrupt naming the file and offset.
+//   - Returned values are never modified by the engine (the cache stores
+//     immutable slices with clipped capacity).
+//
+// # Memory
+//
+// The index holds, per key, the key bytes plus about 48 bytes (a 24-byte
+// slice header and a 24-byte location) in B-tree nodes of degree 32, about
+// 70 bytes + key length per key in practice (~85 MB for 1M 16-byte keys).
+// Values live on disk; the cache (Options.CacheBytes, default 64 MiB, entry
+// overhead of 96 bytes counted) holds recently read values. Point reads
+// insert into the cache and iterators only look it up, so scans do not
+// flush the working set.
+//
+// # Compact
+//
+// Compact moves values from the highest slots of each slab into the lowest
+// free ones, checkpoints, releases the old slots and truncates each slab
+// after its last allocated slot (or the last slot the checkpoint
+// references, if higher; see Invariants), while reads and writes go on. Allocation
+// always takes the lowest free slot, so files stay dense between
+// compactions. Large files are deleted as soon as their value is released.
 //
 // # Concurrency
 //
-// An Engine is safe for concurrent use. Readers take a read lock on the
-// index only; they never wait for disk I/O. Snapshots and iterators read an
-// O(1) copy-on-write clone of the index and need no lock at all. Writers
-// wait for each other only for the write call; the final step of a
-// compaction (copying the last records, fsync, rename, directory fsync)
-// holds them up briefly.
+// An Engine is safe for concurrent use. Writers compress and write slots
+// in parallel and serialize only for the log append and index update.
+// Snapshots and iterators read an O(1) copy-on-write clone of the index
+// without locks; a cache miss costs one pread (iterators read a chunk's
+// nearby slots with one pread per run).
 //
 // # Limitations
 //
-//   - Every live key and value is in memory, and Open replays the whole log.
 //   - A batch is visible to readers as soon as it is written, before its
 //     fsync; a machine crash can lose a batch a reader saw (but never one
 //     whose Hard Apply returned).
 //   - The torn-tail rule assumes the file system persists appended data in
-//     order. If a power loss leaves an unsynced record damaged while a later
-//     unsynced record survives, Open reports ErrCorrupt rather than guessing;
-//     likewise if a torn record's value happens to contain a complete valid
-//     record. No acknowledged data is lost in either case, but the operator
-//     must intervene.
+//     order; see replayLog.
+//   - A snapshot or iterator used after Close of its engine reads files
+//     that a later Open of the same directory may reuse; such reads fail
+//     the slot checksum rather than return another value.
+//   - Open time grows with the number of keys (the checkpoint is read and
+//     the bitmaps rebuilt in full).
 package storage

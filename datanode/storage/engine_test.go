@@ -860,7 +860,8 @@ func TestStats(t *testing.T) {
 	dir := t.TempDir()
 	e := openT(t, dir)
 	st := e.Stats()
-	if st != (Stats{LogBytes: fileHeaderSize}) {
+	if st.Keys != 0 || st.LiveBytes != 0 || st.LogBytes != fileHeaderSize || st.Batches != 0 || st.Fsyncs != 0 ||
+		st.Compactions != 0 || st.RecoveredRecords != 0 || st.TruncatedBytes != 0 {
 		t.Fatalf("fresh stats = %+v", st)
 	}
 	putT(t, e, "a", "12345", "bb", "")
@@ -980,5 +981,87 @@ func TestIOErrorStopsWrites(t *testing.T) {
 	defer closeT(t, e)
 	if got := dump(t, e); !mapsEqual(got, map[string]string{"k": "v"}) {
 		t.Fatalf("content = %q", got)
+	}
+}
+
+// TestCompactAfterCaptureOverwrite is a deterministic version of a race
+// TestCompactConcurrentWrites used to hit: a write between the checkpoint's
+// capture of the index and Compact's truncation moves a key from the
+// highest slot to a lower one and releases the old slot, which the new
+// checkpoint still references. Truncating the slab below it left a
+// checkpoint pointing past the end of the file, and Open failed.
+func TestCompactAfterCaptureOverwrite(t *testing.T) {
+	for _, large := range []bool{false, true} {
+		t.Run(fmt.Sprintf("large=%v", large), func(t *testing.T) {
+			dir := t.TempDir()
+			e := openT(t, dir)
+			val := func(i int) []byte {
+				if large {
+					// Incompressible and over maxSlotPayload.
+					v := make([]byte, maxSlotPayload+100)
+					for j := range v {
+						v[j] = byte((j*7919 + i*104729) >> 3)
+					}
+					return []byte(fmt.Sprintf("%d-%x", i, v))
+				}
+				return []byte(fmt.Sprint(i))
+			}
+			b := e.NewBatch()
+			for i := range 10 {
+				b.Put(fmt.Appendf(nil, "k%d", i), []byte("v"))
+			}
+			b.Put([]byte("hot"), val(0)) // slot 10, the highest
+			if err := e.Apply(b, Hard); err != nil {
+				t.Fatal(err)
+			}
+			var hookErr error
+			calls := 0
+			testHookCheckpointCaptured = func() {
+				if calls++; calls > 1 {
+					return
+				}
+				// Free slot 0, then overwrite "hot", whose new value takes
+				// slot 0 and whose old slot 10 is released once synced.
+				b := e.NewBatch()
+				b.Delete([]byte("k0"))
+				if hookErr = e.Apply(b, Hard); hookErr != nil {
+					return
+				}
+				b = e.NewBatch()
+				b.Put([]byte("hot"), val(1))
+				hookErr = e.Apply(b, Hard)
+			}
+			defer func() { testHookCheckpointCaptured = nil }()
+			if err := e.Compact(); err != nil {
+				t.Fatal(err)
+			}
+			if hookErr != nil {
+				t.Fatal(hookErr)
+			}
+			testHookCheckpointCaptured = nil
+			check := func() {
+				t.Helper()
+				got := dump(t, e)
+				if len(got) != 10 || got["hot"] != string(val(1)) {
+					t.Fatalf("%d keys, hot ok: %v", len(got), got["hot"] == string(val(1)))
+				}
+			}
+			check()
+			closeT(t, e)
+			e = openT(t, dir)
+			defer closeT(t, e)
+			check()
+			// A second Compact checkpoints an index that no longer
+			// references the old slot, so the file shrinks.
+			if err := e.Compact(); err != nil {
+				t.Fatal(err)
+			}
+			check()
+			for _, c := range e.Stats().Classes {
+				if c.Free != 0 {
+					t.Errorf("class %d: %d free slots after Compact", c.SlotSize, c.Free)
+				}
+			}
+		})
 	}
 }

@@ -2,8 +2,9 @@ package storage
 
 import (
 	"bytes"
-
-	"github.com/google/btree"
+	"cmp"
+	"fmt"
+	"slices"
 )
 
 // IterOptions selects the keys an Iterator visits.
@@ -57,17 +58,21 @@ const (
 	iterMaxChunk   = 512
 )
 
-// iterator pulls items out of an immutable btree in chunks. Because the tree
-// never changes, a chunk can resume from the last key returned.
+// iterator pulls items out of an immutable btree (a view) in chunks and
+// reads the chunk's values together, coalescing reads of adjacent slots.
+// Because the tree never changes, a chunk can resume from the last key
+// returned.
 type iterator struct {
-	tree         *btree.BTreeG[item]
+	v            *view
 	lower, upper []byte
 	reverse      bool
 
 	buf       []item
+	vals      [][]byte
 	pos       int
 	chunk     int
 	cur       item
+	curVal    []byte
 	resume    []byte // key of the last item returned; nil before the first
 	exhausted bool
 	err       error
@@ -75,11 +80,11 @@ type iterator struct {
 
 var _ Iterator = (*iterator)(nil)
 
-// newIterator returns an iterator over t, which must never be written to.
-// A nil t yields an iterator that reports ErrClosed.
-func newIterator(t *btree.BTreeG[item], o IterOptions) *iterator {
-	it := &iterator{tree: t, reverse: o.Reverse, chunk: iterFirstChunk}
-	if t == nil {
+// newIterator returns an iterator over v, which it releases on Close. A nil
+// v yields an iterator that reports ErrClosed.
+func newIterator(v *view, o IterOptions) *iterator {
+	it := &iterator{v: v, reverse: o.Reverse, chunk: iterFirstChunk}
+	if v == nil {
 		it.err = ErrClosed
 		it.exhausted = true
 		return it
@@ -118,18 +123,21 @@ func prefixEnd(prefix []byte) []byte {
 }
 
 func (it *iterator) Next() bool {
+	if it.err != nil {
+		return false
+	}
 	if it.pos >= len(it.buf) {
 		if it.exhausted {
-			it.cur = item{}
+			it.cur, it.curVal = item{}, nil
 			return false
 		}
 		it.fill()
-		if len(it.buf) == 0 {
-			it.cur = item{}
+		if len(it.buf) == 0 || it.err != nil {
+			it.cur, it.curVal = item{}, nil
 			return false
 		}
 	}
-	it.cur = it.buf[it.pos]
+	it.cur, it.curVal = it.buf[it.pos], it.vals[it.pos]
 	it.pos++
 	it.resume = it.cur.key
 	return true
@@ -138,6 +146,7 @@ func (it *iterator) Next() bool {
 // fill loads the next chunk of items into buf.
 func (it *iterator) fill() {
 	clear(it.buf) // drop references to values already consumed
+	clear(it.vals)
 	it.buf, it.pos = it.buf[:0], 0
 	n := it.chunk
 	if it.chunk < iterMaxChunk {
@@ -162,33 +171,121 @@ func (it *iterator) fill() {
 		it.buf = append(it.buf, x)
 		return len(it.buf) < n
 	}
+	tree := it.v.tree
 	switch {
 	case !it.reverse && it.resume != nil:
-		it.tree.AscendGreaterOrEqual(item{key: it.resume}, visit)
+		tree.AscendGreaterOrEqual(item{key: it.resume}, visit)
 	case !it.reverse && it.lower != nil:
-		it.tree.AscendGreaterOrEqual(item{key: it.lower}, visit)
+		tree.AscendGreaterOrEqual(item{key: it.lower}, visit)
 	case !it.reverse:
-		it.tree.Ascend(visit)
+		tree.Ascend(visit)
 	case it.resume != nil:
-		it.tree.DescendLessOrEqual(item{key: it.resume}, visit)
+		tree.DescendLessOrEqual(item{key: it.resume}, visit)
 	case it.upper != nil:
-		it.tree.DescendLessOrEqual(item{key: it.upper}, visit)
+		tree.DescendLessOrEqual(item{key: it.upper}, visit)
 	default:
-		it.tree.Descend(visit)
+		tree.Descend(visit)
 	}
 	if len(it.buf) < n {
+		it.exhausted = true
+	}
+	it.vals = slices.Grow(it.vals[:0], len(it.buf))[:len(it.buf)]
+	if err := it.v.e.loadValues(it.buf, it.vals); err != nil {
+		it.err = err
 		it.exhausted = true
 	}
 }
 
 func (it *iterator) Key() []byte   { return it.cur.key }
-func (it *iterator) Value() []byte { return it.cur.value }
+func (it *iterator) Value() []byte { return it.curVal }
 func (it *iterator) Err() error    { return it.err }
 
 func (it *iterator) Close() error {
 	it.exhausted = true
-	it.buf, it.pos = nil, 0
-	it.cur = item{}
-	it.tree = nil
+	it.buf, it.vals, it.pos = nil, nil, 0
+	it.cur, it.curVal = item{}, nil
+	if it.v != nil {
+		it.v.release()
+	}
+	return nil
+}
+
+// iterReadSpan bounds one coalesced read.
+const iterReadSpan = 1 << 20
+
+// loadValues fills vals with the values of items (which a view pins),
+// from the cache or with one read per run of nearby slots of a class.
+// Iterators do not insert into the cache, so scans cannot flush it.
+func (e *Engine) loadValues(items []item, vals [][]byte) error {
+	var miss []int
+	for i, it := range items {
+		switch {
+		case it.loc.class == classNone:
+			vals[i] = []byte{}
+		case it.loc.class == classLarge:
+			v, err := e.value(it, false)
+			if err != nil {
+				return err
+			}
+			vals[i] = v
+		default:
+			if v, ok := e.cache.get(it.loc.id); ok {
+				vals[i] = v
+			} else {
+				miss = append(miss, i)
+			}
+		}
+	}
+	slices.SortFunc(miss, func(a, b int) int {
+		if c := cmp.Compare(items[a].loc.class, items[b].loc.class); c != 0 {
+			return c
+		}
+		return cmp.Compare(items[a].loc.slot, items[b].loc.slot)
+	})
+	var buf []byte
+	for i := 0; i < len(miss); {
+		first := items[miss[i]].loc
+		s := e.st.existing(first.class)
+		if s == nil {
+			_, err := e.st.readSlot(items[miss[i]].key, first, nil)
+			return err
+		}
+		j := i + 1
+		for j < len(miss) {
+			l := items[miss[j]].loc
+			if l.class != first.class || l.slot > items[miss[j-1]].loc.slot+4 ||
+				int64(l.slot-first.slot+1)*s.size > iterReadSpan {
+				break
+			}
+			j++
+		}
+		last := items[miss[j-1]].loc
+		n := int(int64(last.slot-first.slot)*s.size) + slotHeaderSize + int(last.size)
+		buf = make([]byte, n) // values alias it, so never reused
+		off := s.off(first.slot)
+		if err := readFullAt(s.f, buf, off); err != nil {
+			// Retry slot by slot for an exact error.
+			for _, k := range miss[i:j] {
+				if _, err := e.st.readSlot(items[k].key, items[k].loc, nil); err != nil {
+					return err
+				}
+			}
+			return fmt.Errorf("storage: read slab %s at offset %d: %w", s.path, off, err)
+		}
+		for _, k := range miss[i:j] {
+			it := items[k]
+			at := int(int64(it.loc.slot-first.slot) * s.size)
+			p, err := checkSlot(buf[at:], it.key, it.loc)
+			if err != nil {
+				return fmt.Errorf("storage: slab %s: slot at offset %d: %v: %w", s.path, s.off(it.loc.slot), err, ErrCorrupt)
+			}
+			v, err := decodeValue(p, it.loc)
+			if err != nil {
+				return fmt.Errorf("storage: value of key %q (%s): %w", it.key, e.where(it.loc), err)
+			}
+			vals[k] = v
+		}
+		i = j
+	}
 	return nil
 }

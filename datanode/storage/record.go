@@ -10,11 +10,11 @@ import (
 // On-disk constants. See doc.go for the layout they describe.
 const (
 	logMagic   = "PHDBLOG1"
-	logVersion = 1
+	logVersion = 2
 
-	// fileHeaderSize is magic (8) + version (u32) + CRC32C of the first 12
-	// bytes (u32).
-	fileHeaderSize = 16
+	// fileHeaderSize is magic (8) + version (u32) + generation (u64) +
+	// CRC32C of the first 20 bytes (u32).
+	fileHeaderSize = 24
 
 	// recordHeaderSize is payload length (u32) + CRC32C of the payload (u32).
 	recordHeaderSize = 8
@@ -208,14 +208,22 @@ func decodeRecord(b []byte, dst []op) ([]op, int, error) {
 	return ops, recordHeaderSize + int(n), nil
 }
 
-// encodeFileHeader returns the 16-byte header every log file starts with.
-func encodeFileHeader() []byte {
+// encodeFileHeader returns the header of a generation-1 log.
+func encodeFileHeader() []byte { return encodeLogHeader(logVersion, 1) }
+
+// encodeLogHeader returns the 24-byte header every log file starts with.
+func encodeLogHeader(version uint32, gen uint64) []byte {
 	h := make([]byte, fileHeaderSize)
 	copy(h, logMagic)
-	binary.LittleEndian.PutUint32(h[8:12], logVersion)
-	binary.LittleEndian.PutUint32(h[12:16], checksum(h[:12]))
+	binary.LittleEndian.PutUint32(h[8:12], version)
+	binary.LittleEndian.PutUint64(h[12:20], gen)
+	binary.LittleEndian.PutUint32(h[20:24], checksum(h[:20]))
 	return h
 }
+
+// logGen returns the generation of a log header that checkFileHeader
+// accepted.
+func logGen(h []byte) uint64 { return binary.LittleEndian.Uint64(h[12:20]) }
 
 // checkFileHeader validates a log file header.
 func checkFileHeader(h []byte) error {
@@ -225,7 +233,7 @@ func checkFileHeader(h []byte) error {
 	if string(h[:8]) != logMagic {
 		return fmt.Errorf("file header: bad magic %q: %w", h[:8], ErrCorrupt)
 	}
-	if checksum(h[:12]) != binary.LittleEndian.Uint32(h[12:16]) {
+	if checksum(h[:20]) != binary.LittleEndian.Uint32(h[20:24]) {
 		return fmt.Errorf("file header: checksum mismatch: %w", ErrCorrupt)
 	}
 	if v := binary.LittleEndian.Uint32(h[8:12]); v != logVersion {

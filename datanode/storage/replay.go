@@ -19,6 +19,13 @@ import (
 // decode is corruption: replayLog returns an error wrapping ErrCorrupt that
 // gives the offset. apply is never called for a record after the damage.
 func replayLog(r io.ReaderAt, size int64, apply func([]op)) (end int64, records int, err error) {
+	return replayLogFrom(r, size, fileHeaderSize, func(ops []op) error { apply(ops); return nil })
+}
+
+// replayLogFrom is replayLog starting at offset from (>= fileHeaderSize), a
+// record boundary recorded by a checkpoint. An error returned by apply stops
+// the replay and is returned as is.
+func replayLogFrom(r io.ReaderAt, size, from int64, apply func([]op) error) (end int64, records int, err error) {
 	hdr := make([]byte, fileHeaderSize)
 	if size < fileHeaderSize {
 		return 0, 0, fmt.Errorf("offset 0: file of %d bytes is shorter than the %d-byte header: %w",
@@ -31,14 +38,17 @@ func replayLog(r io.ReaderAt, size int64, apply func([]op)) (end int64, records 
 		return 0, 0, fmt.Errorf("offset 0: %w", err)
 	}
 
-	body := size - fileHeaderSize
-	br := bufio.NewReaderSize(io.NewSectionReader(r, fileHeaderSize, body), int(min(body+1, 1<<20)))
+	if from < fileHeaderSize || from > size {
+		return 0, 0, fmt.Errorf("offset %d: checkpoint replay start lies outside the %d-byte log: %w", from, size, ErrCorrupt)
+	}
+	body := size - from
+	br := bufio.NewReaderSize(io.NewSectionReader(r, from, body), int(min(body+1, 1<<20)))
 	var (
 		rh      [recordHeaderSize]byte
 		payload []byte
 		ops     []op
 	)
-	off := int64(fileHeaderSize)
+	off := from
 	for off < size {
 		reason := ""
 		if size-off < recordHeaderSize {
@@ -78,7 +88,9 @@ func replayLog(r io.ReaderAt, size int64, apply func([]op)) (end int64, records 
 			// are: not a torn write.
 			return 0, records, fmt.Errorf("record at offset %d: %v: %w", off, err, ErrCorrupt)
 		}
-		apply(ops)
+		if err := apply(ops); err != nil {
+			return 0, records, err
+		}
 		records++
 		off += recordHeaderSize + int64(len(payload))
 	}
