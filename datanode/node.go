@@ -10,6 +10,13 @@ import (
 	"log/slog"
 	"net"
 	"sync"
+	"sync/atomic"
+	"time"
+
+	"go.opentelemetry.io/otel/metric"
+	metricnoop "go.opentelemetry.io/otel/metric/noop"
+	"go.opentelemetry.io/otel/trace"
+	tracenoop "go.opentelemetry.io/otel/trace/noop"
 
 	"github.com/photondb-io/photondb/datanode/reql"
 	"github.com/photondb-io/photondb/datanode/shard"
@@ -22,6 +29,12 @@ type Config struct {
 	DataDir    string
 	DriverAddr string // host:port of the driver protocol listener
 	Log        *slog.Logger
+	// Meters and Tracers receive the node's metrics and spans (nothing is
+	// recorded when nil).
+	Meters  metric.MeterProvider
+	Tracers trace.TracerProvider
+	// SlowQuery is the slow-query log threshold (0: off).
+	SlowQuery time.Duration
 }
 
 // Node is a running data node.
@@ -34,6 +47,8 @@ type Node struct {
 	listener net.Listener
 	serveErr chan error
 	once     sync.Once
+	closed   atomic.Bool         // set when Shutdown starts closing the storage
+	metrics  metric.Registration // the storage and cluster gauges
 }
 
 // users is the built-in user table of this first version: `admin` with an
@@ -65,15 +80,37 @@ func Start(cfg Config) (*Node, error) {
 		eng.Close()
 		return nil, err
 	}
+	mp, tp := cfg.Meters, cfg.Tracers
+	if mp == nil {
+		mp = metricnoop.NewMeterProvider()
+	}
+	if tp == nil {
+		tp = tracenoop.NewTracerProvider()
+	}
+	store, err := shard.Instrument(st, mp, tp)
+	if err != nil {
+		eng.Close()
+		return nil, err
+	}
 	id := st.Identity()
-	env := &reql.Env{Store: st, ServerName: id.Name, ServerID: id.ID}
+	env := &reql.Env{Store: store, ServerName: id.Name, ServerID: id.ID}
 	ws := wire.NewServer(env, users{"admin": admin}, log)
+	if err := ws.Instrument(wire.Instrumentation{Meters: mp, Tracers: tp, SlowQuery: cfg.SlowQuery}); err != nil {
+		eng.Close()
+		return nil, err
+	}
+	n := &Node{cfg: cfg, log: log, engine: eng, store: st, wire: ws, serveErr: make(chan error, 1)}
+	if n.metrics, err = n.registerMetrics(mp); err != nil {
+		eng.Close()
+		return nil, err
+	}
 	l, err := net.Listen("tcp", cfg.DriverAddr)
 	if err != nil {
+		_ = n.metrics.Unregister()
 		eng.Close()
 		return nil, fmt.Errorf("listen for drivers on %s: %w", cfg.DriverAddr, err)
 	}
-	n := &Node{cfg: cfg, log: log, engine: eng, store: st, wire: ws, listener: l, serveErr: make(chan error, 1)}
+	n.listener = l
 	go func() { n.serveErr <- ws.Serve(l) }()
 	log.Info("data node serving drivers", "addr", l.Addr().String(), "data_dir", cfg.DataDir, "server", id.Name)
 	return n, nil
@@ -85,10 +122,16 @@ func (n *Node) DriverAddr() net.Addr { return n.listener.Addr() }
 // Err returns a channel that yields an error if serving fails.
 func (n *Node) Err() <-chan error { return n.serveErr }
 
-// CheckStorage is the storage component's health check.
+// CheckStorage is the storage component's health check: it fails once
+// Shutdown has begun closing the storage, and when a read fails.
 func (n *Node) CheckStorage(context.Context) error {
-	_, err := n.engine.Has([]byte("c/init"))
-	return err
+	if n.closed.Load() {
+		return errStorageClosed
+	}
+	if _, err := n.engine.Has([]byte("c/init")); err != nil {
+		return fmt.Errorf("datanode: storage read: %w", err)
+	}
+	return nil
 }
 
 // Shutdown stops accepting queries, lets in-flight ones finish until ctx is
@@ -100,6 +143,10 @@ func (n *Node) Shutdown(ctx context.Context) error {
 		if errors.Is(werr, context.DeadlineExceeded) {
 			n.log.Warn("queries still running at shutdown deadline were interrupted")
 			werr = nil
+		}
+		n.closed.Store(true)
+		if n.metrics != nil {
+			_ = n.metrics.Unregister()
 		}
 		err = errors.Join(werr, n.engine.Close())
 	})

@@ -14,7 +14,6 @@ import (
 	"net/http"
 	"os"
 	"os/signal"
-	"path/filepath"
 	"syscall"
 	"time"
 
@@ -22,6 +21,7 @@ import (
 	"github.com/photondb-io/photondb/datanode"
 	"github.com/photondb-io/photondb/shared/config"
 	"github.com/photondb-io/photondb/shared/health"
+	"github.com/photondb-io/photondb/shared/telemetry"
 	"github.com/photondb-io/photondb/shared/version"
 )
 
@@ -29,6 +29,7 @@ const usage = `PhotonDB: a RethinkDB-compatible document database.
 
 Usage:
   photondb serve [flags]   run the control plane and one data node (embedded default)
+  photondb status [--addr] print a short summary of a running server's health and metrics
   photondb version         print version, commit and Go version
   photondb help            this text
 
@@ -59,6 +60,8 @@ func run(args []string, stdout, stderr io.Writer) int {
 			return 1
 		}
 		return 0
+	case "status":
+		return status(args[1:], stdout, stderr)
 	case "version", "--version", "-v":
 		fmt.Fprintln(stdout, version.String())
 		return 0
@@ -71,30 +74,32 @@ func run(args []string, stdout, stderr io.Writer) int {
 	}
 }
 
-// newLogger logs JSON to stderr and, with a log dir, to photondb.log in it.
-func newLogger(cfg config.Serve, stderr io.Writer) (*slog.Logger, func(), error) {
-	var out io.Writer = stderr
-	closeFn := func() {}
-	if cfg.LogDir != "" {
-		if err := os.MkdirAll(cfg.LogDir, 0o755); err != nil {
-			return nil, nil, fmt.Errorf("create log dir: %w", err)
-		}
-		f, err := os.OpenFile(filepath.Join(cfg.LogDir, "photondb.log"), os.O_CREATE|os.O_WRONLY|os.O_APPEND, 0o644)
-		if err != nil {
-			return nil, nil, fmt.Errorf("open log file: %w", err)
-		}
-		out = io.MultiWriter(stderr, f)
-		closeFn = func() { f.Close() }
+// newLog builds the process logger from the serve flags.
+func newLog(cfg config.Serve, stderr io.Writer) (*telemetry.Log, error) {
+	level, err := telemetry.ParseLevel(cfg.LogLevel)
+	if err != nil {
+		return nil, err
 	}
-	return slog.New(slog.NewJSONHandler(out, &slog.HandlerOptions{Level: slog.LevelInfo})), closeFn, nil
+	return telemetry.NewLog(telemetry.LogOptions{
+		Format:      cfg.LogFormat,
+		Level:       level,
+		Dir:         cfg.LogDir,
+		MaxSizeMB:   cfg.LogMaxSizeMB,
+		MaxBackups:  cfg.LogMaxBackups,
+		MaxAgeDays:  cfg.LogMaxAgeDays,
+		Compress:    cfg.LogCompress,
+		RotateEvery: cfg.LogRotate,
+	}, stderr)
 }
 
 func serve(cfg config.Serve, stderr io.Writer) error {
-	log, closeLog, err := newLogger(cfg, stderr)
+	logs, err := newLog(cfg, stderr)
 	if err != nil {
 		return err
 	}
-	defer closeLog()
+	defer logs.Close()
+	log := logs.Logger
+	slog.SetDefault(log)
 	if cfg.DevMode {
 		log.Warn("DEV MODE: authentication is relaxed; never expose this server")
 	}
@@ -103,22 +108,58 @@ func serve(cfg config.Serve, stderr io.Writer) error {
 	ctx, stop := signal.NotifyContext(context.Background(), syscall.SIGINT, syscall.SIGTERM)
 	defer stop()
 
+	res, err := telemetry.Resource(ctx, version.Version, "")
+	if err != nil {
+		return err
+	}
+	metrics, err := telemetry.NewMetrics(res)
+	if err != nil {
+		return err
+	}
+	tracing, err := telemetry.NewTracing(ctx, res, config.Getenv)
+	if err != nil {
+		return err
+	}
+	defer func() {
+		flushCtx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+		defer cancel()
+		if err := errors.Join(tracing.Shutdown(flushCtx), metrics.Shutdown(flushCtx)); err != nil {
+			log.Warn("telemetry shutdown", "err", err)
+		}
+	}()
+	log.Info("telemetry", "metrics", "/_metrics", "otlp_traces", tracing.Exporting(), "slow_query_ms", cfg.SlowQueryMS)
+
 	reg := health.NewRegistry()
-	node, err := datanode.Start(datanode.Config{DataDir: cfg.DataDir, DriverAddr: cfg.Addr(cfg.DriverPort), Log: log})
+	node, err := datanode.Start(datanode.Config{
+		DataDir:    cfg.DataDir,
+		DriverAddr: cfg.Addr(cfg.DriverPort),
+		Log:        log,
+		Meters:     metrics.Provider(),
+		Tracers:    tracing.Provider(),
+		SlowQuery:  time.Duration(cfg.SlowQueryMS) * time.Millisecond,
+	})
 	if err != nil {
 		return err
 	}
 	reg.Register("storage", node.CheckStorage)
 	reg.Register("catalog", node.CheckStorage) // the embedded catalog lives in the node's storage
 
+	timeout := time.Duration(cfg.Timeout) * time.Second
+	handler, err := api.NewHandler(reg, api.Options{
+		CORS: cfg.CORS, Timeout: timeout, MaxBodyBytes: int64(cfg.MaxBodyMB) << 20,
+		Metrics: metrics.Handler(), Meters: metrics.Provider(), Tracers: tracing.Provider(),
+	})
+	if err != nil {
+		_ = node.Shutdown(context.Background())
+		return err
+	}
 	httpLn, err := net.Listen("tcp", cfg.Addr(cfg.Port))
 	if err != nil {
 		_ = node.Shutdown(context.Background())
 		return fmt.Errorf("listen for HTTP on %s: %w", cfg.Addr(cfg.Port), err)
 	}
-	timeout := time.Duration(cfg.Timeout) * time.Second
 	srv := &http.Server{
-		Handler:           api.NewHandler(reg, api.Options{CORS: cfg.CORS, Timeout: timeout, MaxBodyBytes: int64(cfg.MaxBodyMB) << 20}),
+		Handler:           handler,
 		ReadHeaderTimeout: 10 * time.Second,
 		ErrorLog:          slog.NewLogLogger(log.Handler(), slog.LevelWarn),
 	}
@@ -138,11 +179,14 @@ func serve(cfg config.Serve, stderr io.Writer) error {
 	}
 	shutCtx, cancel := context.WithTimeout(context.Background(), timeout)
 	defer cancel()
+	// The data node drains first, while /health/ready still answers (not
+	// ready once the storage is closed); then the HTTP server stops.
+	nodeErr := node.Shutdown(shutCtx)
 	if err := srv.Shutdown(shutCtx); err != nil && !errors.Is(err, context.DeadlineExceeded) {
 		log.Warn("HTTP shutdown", "err", err)
 	}
-	if err := node.Shutdown(shutCtx); err != nil {
-		return errors.Join(runErr, fmt.Errorf("shutdown: %w", err))
+	if nodeErr != nil {
+		return errors.Join(runErr, fmt.Errorf("shutdown: %w", nodeErr))
 	}
 	log.Info("stopped cleanly")
 	return runErr

@@ -20,6 +20,9 @@ func TestCommands(t *testing.T) {
 		{[]string{"nope"}, 2, `unknown command "nope"`, "stderr"},
 		{[]string{"serve", "--help"}, 0, "PHOTONDB_<FLAG>", "stderr"},
 		{[]string{"serve", "--port", "x"}, 2, "invalid value", "stderr"},
+		{[]string{"serve", "--log-format", "xml"}, 2, "--log-format", "stderr"},
+		{[]string{"status", "--help"}, 0, "/health and /_metrics", "stderr"},
+		{[]string{"status", "--nope"}, 2, "flag provided but not defined", "stderr"},
 	}
 	for _, tt := range tests {
 		t.Run(strings.Join(tt.args, " "), func(t *testing.T) {

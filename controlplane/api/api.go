@@ -1,16 +1,23 @@
 // Package api is the control plane's HTTP surface: today the health
-// endpoints behind the common middleware (CORS, body size limit, request
+// endpoints and the Prometheus exposition (/_metrics) behind the common
+// middleware (tracing and request metrics, CORS, body size limit, request
 // timeout); the REST API (/api/v1, huma on chi) grows here.
 package api
 
 import (
+	"fmt"
 	"net/http"
 	"time"
 
 	"github.com/go-chi/chi/v5"
 	"github.com/go-chi/chi/v5/middleware"
+	"go.opentelemetry.io/otel/metric"
+	metricnoop "go.opentelemetry.io/otel/metric/noop"
+	"go.opentelemetry.io/otel/trace"
+	tracenoop "go.opentelemetry.io/otel/trace/noop"
 
 	"github.com/photondb-io/photondb/shared/health"
+	"github.com/photondb-io/photondb/shared/telemetry"
 )
 
 // Options configure the HTTP handler.
@@ -18,11 +25,29 @@ type Options struct {
 	CORS         bool
 	Timeout      time.Duration
 	MaxBodyBytes int64
+	// Metrics, when set, is served at /_metrics (Prometheus text format).
+	Metrics http.Handler
+	// Meters and Tracers receive the request metrics and a server span per
+	// request, continuing the caller's W3C trace context (no-op when nil).
+	Meters  metric.MeterProvider
+	Tracers trace.TracerProvider
 }
 
 // NewHandler returns the control plane's HTTP handler.
-func NewHandler(h *health.Registry, o Options) http.Handler {
+func NewHandler(h *health.Registry, o Options) (http.Handler, error) {
+	mp, tp := o.Meters, o.Tracers
+	if mp == nil {
+		mp = metricnoop.NewMeterProvider()
+	}
+	if tp == nil {
+		tp = tracenoop.NewTracerProvider()
+	}
+	observe, err := telemetry.HTTPMiddleware(mp, tp, routePattern)
+	if err != nil {
+		return nil, fmt.Errorf("api: %w", err)
+	}
 	r := chi.NewRouter()
+	r.Use(observe)
 	r.Use(middleware.Recoverer)
 	if o.CORS {
 		r.Use(cors)
@@ -32,7 +57,18 @@ func NewHandler(h *health.Registry, o Options) http.Handler {
 		r.Use(middleware.Timeout(o.Timeout))
 	}
 	h.Mount(r)
-	return r
+	if o.Metrics != nil {
+		r.Method(http.MethodGet, "/_metrics", o.Metrics)
+	}
+	return r, nil
+}
+
+// routePattern is the chi pattern the request matched ("" if none).
+func routePattern(r *http.Request) string {
+	if rc := chi.RouteContext(r.Context()); rc != nil {
+		return rc.RoutePattern()
+	}
+	return ""
 }
 
 // cors allows browser clients from any origin, answering preflights.

@@ -71,12 +71,14 @@ func (c *conn) serve() {
 	r := bufio.NewReaderSize(c.nc, 64<<10)
 	c.nc.SetReadDeadline(time.Now().Add(30 * time.Second)) // handshake must not hang forever
 	user, err := c.handshake(r)
+	c.srv.obs.handshake(err == nil)
 	if err != nil {
 		if !errors.Is(err, io.EOF) {
 			c.srv.Log.Debug("driver handshake failed", "remote", c.nc.RemoteAddr().String(), "err", err)
 		}
 		return
 	}
+	defer c.srv.obs.disconnected()
 	c.nc.SetReadDeadline(time.Time{})
 	c.srv.mu.Lock()
 	draining := c.srv.draining
@@ -182,6 +184,7 @@ func (c *conn) dispatch(token uint64, payload []byte) {
 		}
 		q, err := reql.Compile(term, opts)
 		if err != nil {
+			c.srv.obs.compileFailed(err)
 			if q == nil || !q.Noreply {
 				c.send(token, errorResponse(err))
 			}
@@ -258,8 +261,11 @@ func (c *conn) end() {
 }
 
 func (c *conn) start(token uint64, q *reql.Query) {
-	res, err := q.Run(c.ctx, c.srv.Env)
+	qo := c.srv.obs.begin(c.ctx, q)
+	res, err := q.Run(qo.ctx, c.srv.Env)
 	if err != nil {
+		qo.reply(err, 0, 0)
+		qo.end()
 		if !q.Noreply {
 			c.send(token, errorResponse(interrupted(c, err)))
 		}
@@ -267,17 +273,24 @@ func (c *conn) start(token uint64, q *reql.Query) {
 	}
 	if res.Stream == nil {
 		if q.Noreply {
+			qo.reply(nil, rowsOf(res.Datum), 0)
+			qo.end()
 			return
 		}
 		b, err := json.Marshal(res.Datum)
 		if err != nil {
-			c.send(token, errorResponse(fmt.Errorf("encode result: %w", err)))
+			err = fmt.Errorf("encode result: %w", err)
+			qo.reply(err, 0, 0)
+			qo.end()
+			c.send(token, errorResponse(err))
 			return
 		}
+		qo.reply(nil, rowsOf(res.Datum), len(b))
+		qo.end()
 		c.send(token, response{T: respSuccessAtom, R: []json.RawMessage{b}})
 		return
 	}
-	cur := newCursor(c.ctx, res, q)
+	cur := newCursor(qo.ctx, res, q, qo)
 	if q.Noreply {
 		// A noreply query's stream is consumed to the end (so writes inside
 		// it happen) and discarded.

@@ -41,10 +41,14 @@ type cursor struct {
 	minRows int
 	maxDur  time.Duration
 	scale   int
+	obs     *queryObs // the query this cursor answers; ended by close
 }
 
-func newCursor(ctx context.Context, res reql.Result, q *reql.Query) *cursor {
-	c := &cursor{stream: res.Stream, feed: res.Feed, notes: res.Notes, first: true,
+// newCursor returns the cursor of a stream result; ctx carries the query's
+// span (see observer.begin).
+func newCursor(ctx context.Context, res reql.Result, q *reql.Query, obs *queryObs) *cursor {
+	obs.o.cursorOpened()
+	c := &cursor{stream: res.Stream, feed: res.Feed, notes: res.Notes, first: true, obs: obs,
 		maxB: defaultMaxBatchBytes, maxRows: defaultMaxBatchRows, minRows: defaultMinBatchRows,
 		maxDur: time.Duration(defaultMaxBatchSeconds * float64(time.Second)), scale: defaultFirstBatchScaling}
 	num := func(name string) (float64, bool) {
@@ -82,8 +86,20 @@ func (c *cursor) nextBatch(ctx context.Context) (batch []json.RawMessage, done b
 		return nil, true, nil
 	}
 	if c.feed {
-		return c.nextFeedBatch()
+		batch, done, err = c.nextFeedBatch()
+	} else {
+		batch, done, err = c.fill(c.obs.within(ctx))
 	}
+	size := 0
+	for _, b := range batch {
+		size += len(b)
+	}
+	c.obs.reply(err, len(batch), size)
+	return batch, done, err
+}
+
+// fill reads rows into a batch until one of the batch limits is reached.
+func (c *cursor) fill(ctx context.Context) (batch []json.RawMessage, done bool, err error) {
 	maxBytes, maxRows := c.maxB, c.maxRows
 	if c.first {
 		maxBytes = max(maxBytes/c.scale, 1)
@@ -159,5 +175,7 @@ func (c *cursor) close() {
 	if !c.closed {
 		c.closed = true
 		c.stream.Close()
+		c.obs.end()
+		c.obs.o.cursorClosed()
 	}
 }

@@ -46,7 +46,8 @@ type Server struct {
 	Users Users
 	Log   *slog.Logger
 
-	secret []byte // for stable fake salts of unknown users
+	secret []byte    // for stable fake salts of unknown users
+	obs    *observer // metrics, spans, slow-query log (see Instrument)
 
 	mu       sync.Mutex
 	conns    map[*conn]struct{}
@@ -65,7 +66,11 @@ func NewServer(env *reql.Env, users Users, log *slog.Logger) *Server {
 	secret := make([]byte, 32)
 	_, _ = rand.Read(secret)
 	ctx, cancel := context.WithCancel(context.Background())
-	return &Server{Env: env, Users: users, Log: log, secret: secret, conns: map[*conn]struct{}{}, ctx: ctx, cancel: cancel}
+	obs, err := newObserver(Instrumentation{}, log)
+	if err != nil {
+		panic(fmt.Sprintf("wire: no-op instrumentation: %v", err)) // no-op providers never fail
+	}
+	return &Server{Env: env, Users: users, Log: log, secret: secret, obs: obs, conns: map[*conn]struct{}{}, ctx: ctx, cancel: cancel}
 }
 
 // Serve accepts connections until the listener is closed by Shutdown.

@@ -14,6 +14,7 @@ import (
 	"os"
 	"strconv"
 	"strings"
+	"time"
 )
 
 // Serve is the configuration of `photondb serve`.
@@ -28,6 +29,15 @@ type Serve struct {
 	CORS        bool
 	Timeout     int // HTTP request timeout, seconds
 	MaxBodyMB   int // HTTP request body limit, MB
+
+	LogFormat     string        // json or text
+	LogLevel      string        // debug, info, warn or error
+	LogMaxSizeMB  int           // rotate the log file past this size
+	LogMaxBackups int           // rotated files kept (0: all)
+	LogMaxAgeDays int           // days rotated files are kept (0: forever)
+	LogCompress   bool          // gzip rotated files
+	LogRotate     time.Duration // also rotate on this period (0: by size only)
+	SlowQueryMS   int           // log queries slower than this, in ms (0: off)
 }
 
 // legacyEnv maps flag names to the environment variables of the original
@@ -60,6 +70,14 @@ func ParseServe(args []string, getenv func(string) string, out io.Writer) (Serve
 	fs.BoolVar(&c.CORS, "cors", true, "allow cross-origin HTTP requests")
 	fs.IntVar(&c.Timeout, "timeout", 30, "HTTP request timeout in seconds")
 	fs.IntVar(&c.MaxBodyMB, "max-body-size", 10, "HTTP request body limit in MB")
+	fs.StringVar(&c.LogFormat, "log-format", "json", "log format: json or text")
+	fs.StringVar(&c.LogLevel, "log-level", "info", "lowest log level: debug, info, warn or error")
+	fs.IntVar(&c.LogMaxSizeMB, "log-max-size", 100, "rotate the log file in --log-dir when it would grow past this many MB")
+	fs.IntVar(&c.LogMaxBackups, "log-max-backups", 10, "rotated log files to keep (0: keep all)")
+	fs.IntVar(&c.LogMaxAgeDays, "log-max-age", 30, "days to keep rotated log files (0: no age limit)")
+	fs.BoolVar(&c.LogCompress, "log-compress", true, "gzip rotated log files")
+	fs.DurationVar(&c.LogRotate, "log-rotate-interval", 24*time.Hour, "also rotate the log file on this period (0: by size only)")
+	fs.IntVar(&c.SlowQueryMS, "slow-query-ms", 1000, "log queries whose first response takes at least this many ms (0: off)")
 	fs.Usage = func() {
 		fmt.Fprintln(out, "Usage: photondb serve [flags]\n\nRuns the control plane and one data node in one process.\nEvery flag can also be set as PHOTONDB_<FLAG> (e.g. PHOTONDB_DRIVER_PORT).\n\nFlags:")
 		fs.PrintDefaults()
@@ -108,6 +126,25 @@ func (c Serve) validate() error {
 	}
 	if c.DataDir == "" {
 		return errors.New("--data-dir must not be empty")
+	}
+	if f := strings.ToLower(c.LogFormat); f != "json" && f != "text" {
+		return fmt.Errorf("--log-format %q: want json or text", c.LogFormat)
+	}
+	switch strings.ToLower(c.LogLevel) {
+	case "debug", "info", "warn", "error":
+	default:
+		return fmt.Errorf("--log-level %q: want debug, info, warn or error", c.LogLevel)
+	}
+	for name, v := range map[string]int{"log-max-size": c.LogMaxSizeMB, "log-max-backups": c.LogMaxBackups, "log-max-age": c.LogMaxAgeDays, "slow-query-ms": c.SlowQueryMS} {
+		if v < 0 {
+			return fmt.Errorf("--%s %d: must not be negative", name, v)
+		}
+	}
+	if c.LogMaxSizeMB == 0 {
+		return errors.New("--log-max-size must be at least 1 MB")
+	}
+	if c.LogRotate < 0 {
+		return fmt.Errorf("--log-rotate-interval %v: must not be negative", c.LogRotate)
 	}
 	return nil
 }

@@ -3,6 +3,7 @@ package config
 import (
 	"io"
 	"testing"
+	"time"
 )
 
 func TestParseServe(t *testing.T) {
@@ -31,6 +32,14 @@ func TestParseServe(t *testing.T) {
 		{"flag beats env", []string{"--port", "83"}, map[string]string{"PHOTONDB_PORT": "82"}, func(c Serve) bool {
 			return c.Port == 83
 		}},
+		{"observability defaults", nil, nil, func(c Serve) bool {
+			return c.LogFormat == "json" && c.LogLevel == "info" && c.LogMaxSizeMB == 100 && c.LogMaxBackups == 10 &&
+				c.LogMaxAgeDays == 30 && c.LogCompress && c.LogRotate == 24*time.Hour && c.SlowQueryMS == 1000
+		}},
+		{"observability flags and env", []string{"--log-format", "text", "--slow-query-ms", "0"},
+			map[string]string{"PHOTONDB_LOG_ROTATE_INTERVAL": "1h", "PHOTONDB_LOG_COMPRESS": "false"}, func(c Serve) bool {
+				return c.LogFormat == "text" && c.SlowQueryMS == 0 && c.LogRotate == time.Hour && !c.LogCompress
+			}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -56,6 +65,10 @@ func TestParseServeErrors(t *testing.T) {
 		{"zero timeout", []string{"--timeout", "0"}, nil},
 		{"unknown flag", []string{"--nope"}, nil},
 		{"extra arg", []string{"x"}, nil},
+		{"bad log format", []string{"--log-format", "xml"}, nil},
+		{"bad log level", []string{"--log-level", "loud"}, nil},
+		{"negative slow query", []string{"--slow-query-ms", "-1"}, nil},
+		{"zero log size", []string{"--log-max-size", "0"}, nil},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

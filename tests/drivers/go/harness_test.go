@@ -192,11 +192,17 @@ func freePort(t testing.TB) int {
 // /health/ready answers 200. The process is killed at test cleanup.
 func startServer(t testing.TB, dataDir string) *server {
 	t.Helper()
+	return startServerArgs(t, dataDir)
+}
+
+// startServerArgs is startServer with extra serve flags.
+func startServerArgs(t testing.TB, dataDir string, extra ...string) *server {
+	t.Helper()
 	var lastErr error
 	// A chosen free port may be grabbed by someone else before the server
 	// binds it; retry a couple of times in that case only.
 	for attempt := 0; attempt < 3; attempt++ {
-		s, err := tryStartServer(t, dataDir)
+		s, err := tryStartServer(t, dataDir, extra...)
 		if err == nil {
 			return s
 		}
@@ -211,7 +217,7 @@ func startServer(t testing.TB, dataDir string) *server {
 
 var errExitedEarly = errors.New("server exited before becoming ready")
 
-func tryStartServer(t testing.TB, dataDir string) (*server, error) {
+func tryStartServer(t testing.TB, dataDir string, extra ...string) (*server, error) {
 	s := &server{
 		t:           t,
 		DataDir:     dataDir,
@@ -229,6 +235,7 @@ func tryStartServer(t testing.TB, dataDir string) (*server, error) {
 		"--data-dir", dataDir,
 		"--dev-mode",
 	)
+	s.cmd.Args = append(s.cmd.Args, extra...)
 	s.cmd.Stdout = s.out
 	s.cmd.Stderr = s.out
 	if err := s.cmd.Start(); err != nil {
