@@ -22,6 +22,7 @@ import (
 	"context"
 	"errors"
 	"sync"
+	"time"
 )
 
 // Change is one committed document change. Old is nil for an insert, New
@@ -35,18 +36,37 @@ type Change struct {
 // ErrClosed is returned by Next on a subscription that was closed.
 var ErrClosed = errors.New("changefeed: subscription closed")
 
-// Hub fans a table's changes out to its subscribers.
+// Hub fans a table's changes out to its subscribers, and retains the most
+// recent ones so that a feed can resume from a position (Since).
 type Hub struct {
 	mu     sync.RWMutex
 	pos    uint64
 	all    map[*Sub]struct{}
 	byKey  map[string]map[*Sub]struct{}
 	closed error
+
+	retain   int           // how many recent changes to keep (0: none)
+	maxAge   time.Duration // and for how long (0: no limit)
+	recent   []retained    // ring buffer, oldest first from head
+	head     int
+	first    uint64 // position of the oldest change still retained (0: none)
+	startPos uint64 // positions before this were never published by this hub
 }
 
-// NewHub returns a hub whose positions continue after pos.
-func NewHub(pos uint64) *Hub {
-	return &Hub{pos: pos, all: map[*Sub]struct{}{}, byKey: map[string]map[*Sub]struct{}{}}
+type retained struct {
+	c  Change
+	at time.Time
+}
+
+// ErrNotRetained is returned by Since for a position older than what the
+// hub still retains.
+var ErrNotRetained = errors.New("changefeed: position no longer retained")
+
+// NewHub returns a hub whose positions continue after pos, retaining the
+// last retain changes for at most maxAge (0: no age limit).
+func NewHub(pos uint64, retain int, maxAge time.Duration) *Hub {
+	return &Hub{pos: pos, startPos: pos, retain: retain, maxAge: maxAge,
+		all: map[*Sub]struct{}{}, byKey: map[string]map[*Sub]struct{}{}}
 }
 
 // Subscribe registers a subscriber for every change (key == "") or for the
@@ -89,10 +109,12 @@ func (h *Hub) Publish(changes []Change) {
 	if h.closed != nil {
 		return
 	}
+	now := time.Now()
 	for i := range changes {
 		h.pos++
 		changes[i].Pos = h.pos
 		c := changes[i]
+		h.keep(c, now)
 		for s := range h.all {
 			s.push(c)
 		}
@@ -100,6 +122,87 @@ func (h *Hub) Publish(changes []Change) {
 			s.push(c)
 		}
 	}
+}
+
+// keep adds c to the retained ring, dropping the oldest past the bound.
+func (h *Hub) keep(c Change, now time.Time) {
+	if h.retain <= 0 {
+		return
+	}
+	if len(h.recent) < h.retain {
+		h.recent = append(h.recent, retained{c, now})
+	} else {
+		h.recent[h.head] = retained{c, now}
+		h.head = (h.head + 1) % h.retain
+	}
+	h.first = h.recent[h.head%len(h.recent)].c.Pos
+}
+
+// Subscribe with a position: SubscribeSince registers a subscriber (as
+// Subscribe) whose queue starts with the retained changes after pos, or
+// fails with ErrNotRetained when changes after pos were already dropped.
+func (h *Hub) SubscribeSince(key string, queueSize int, pos uint64) (*Sub, error) {
+	s, err := h.Subscribe(key, queueSize)
+	if err != nil {
+		return nil, err
+	}
+	backlog, err := h.backlog(key, pos)
+	if err != nil {
+		s.Close()
+		return nil, err
+	}
+	// The backlog goes before what was published since Subscribe (those
+	// changes may also be in the backlog: keep each position once).
+	s.mu.Lock()
+	live := s.queue
+	s.queue = nil
+	last := pos
+	for _, c := range backlog {
+		if len(s.queue) >= s.max {
+			s.skipped++
+		} else {
+			s.queue = append(s.queue, c)
+		}
+		last = c.Pos
+	}
+	for _, c := range live {
+		if c.Pos > last {
+			s.queue = append(s.queue, c)
+		}
+	}
+	s.mu.Unlock()
+	s.notify()
+	return s, nil
+}
+
+// backlog returns the retained changes after pos (of one key, or all).
+func (h *Hub) backlog(key string, pos uint64) ([]Change, error) {
+	h.mu.RLock()
+	defer h.mu.RUnlock()
+	if pos >= h.pos {
+		return nil, nil // nothing missed
+	}
+	if pos < h.startPos || h.first == 0 || pos+1 < h.first {
+		return nil, ErrNotRetained
+	}
+	cutoff := time.Time{}
+	if h.maxAge > 0 {
+		cutoff = time.Now().Add(-h.maxAge)
+	}
+	var out []Change
+	for i := 0; i < len(h.recent); i++ {
+		r := h.recent[(h.head+i)%len(h.recent)]
+		if r.c.Pos <= pos {
+			continue
+		}
+		if r.at.Before(cutoff) {
+			return nil, ErrNotRetained
+		}
+		if key == "" || r.c.Key == key {
+			out = append(out, r.c)
+		}
+	}
+	return out, nil
 }
 
 // Close ends every subscription with err (the table was dropped).

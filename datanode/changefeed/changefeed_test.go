@@ -3,13 +3,14 @@ package changefeed
 import (
 	"context"
 	"errors"
+	"fmt"
 	"sync"
 	"testing"
 	"time"
 )
 
 func TestFanOutByKeyAndPositions(t *testing.T) {
-	h := NewHub(10)
+	h := NewHub(10, 0, 0)
 	all, _ := h.Subscribe("", 100)
 	one, _ := h.Subscribe("k1", 100)
 	h.Publish([]Change{{Key: "k1"}, {Key: "k2"}, {Key: "k1"}})
@@ -44,7 +45,7 @@ func TestFanOutByKeyAndPositions(t *testing.T) {
 }
 
 func TestOverflowIsBoundedAndReported(t *testing.T) {
-	h := NewHub(0)
+	h := NewHub(0, 0, 0)
 	s, _ := h.Subscribe("", 3)
 	changes := make([]Change, 10)
 	h.Publish(changes)
@@ -67,7 +68,7 @@ func TestOverflowIsBoundedAndReported(t *testing.T) {
 
 // A stalled subscriber neither blocks the publisher nor other subscribers.
 func TestStalledSubscriberDoesNotSlowOthers(t *testing.T) {
-	h := NewHub(0)
+	h := NewHub(0, 0, 0)
 	_, _ = h.Subscribe("", 10) // never read
 	fast, _ := h.Subscribe("", 100000)
 	done := make(chan struct{})
@@ -95,7 +96,7 @@ func TestStalledSubscriberDoesNotSlowOthers(t *testing.T) {
 }
 
 func TestCloseWakesAndEnds(t *testing.T) {
-	h := NewHub(0)
+	h := NewHub(0, 0, 0)
 	s, _ := h.Subscribe("", 10)
 	dropped := errors.New("table dropped")
 	var wg sync.WaitGroup
@@ -115,7 +116,7 @@ func TestCloseWakesAndEnds(t *testing.T) {
 		t.Fatalf("subscribe to a closed hub: %v", err)
 	}
 
-	h2 := NewHub(0)
+	h2 := NewHub(0, 0, 0)
 	s2, _ := h2.Subscribe("k", 10)
 	go func() { time.Sleep(20 * time.Millisecond); s2.Close() }()
 	if _, err := s2.Next(context.Background()); !errors.Is(err, ErrClosed) {
@@ -129,5 +130,35 @@ func TestCloseWakesAndEnds(t *testing.T) {
 	s3, _ := h2.Subscribe("", 1)
 	if _, err := s3.Next(ctx); !errors.Is(err, context.DeadlineExceeded) {
 		t.Fatalf("Next with an expiring context: %v", err)
+	}
+}
+
+func TestSinceReplaysRetainedChanges(t *testing.T) {
+	h := NewHub(100, 5, 0)
+	h.Publish(make([]Change, 8)) // positions 101..108; 104..108 retained
+	s, err := h.SubscribeSince("", 100, 105)
+	if err != nil {
+		t.Fatal(err)
+	}
+	h.Publish(make([]Change, 1)) // 109
+	var got []uint64
+	for {
+		it, ok, _ := s.TryNext()
+		if !ok {
+			break
+		}
+		got = append(got, it.Change.Pos)
+	}
+	if fmt.Sprint(got) != "[106 107 108 109]" {
+		t.Fatalf("replayed %v, want [106 107 108 109]", got)
+	}
+	if _, err := h.SubscribeSince("", 100, 101); !errors.Is(err, ErrNotRetained) {
+		t.Fatalf("resume from a dropped position: %v", err)
+	}
+	if _, err := h.SubscribeSince("", 100, 50); !errors.Is(err, ErrNotRetained) {
+		t.Fatalf("resume from before this hub: %v", err)
+	}
+	if s, err := h.SubscribeSince("", 100, 109); err != nil || len(s.queue) != 0 {
+		t.Fatalf("resume from the current position: %v, queue %d", err, len(s.queue))
 	}
 }

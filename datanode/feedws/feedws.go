@@ -72,7 +72,7 @@ func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		http.Error(w, err.Error(), http.StatusNotFound)
 		return
 	}
-	sub, initial, err := ts.Subscribe(r.Context(), nil, QueueSize, q.Get("include_initial") == "true")
+	sub, initial, err := ts.Subscribe(r.Context(), reql.FeedOptions{QueueSize: QueueSize, Initial: q.Get("include_initial") == "true"})
 	if err != nil {
 		http.Error(w, err.Error(), http.StatusServiceUnavailable)
 		return

@@ -42,6 +42,21 @@ type IndexConfig struct {
 	Ready    bool            `json:"ready"` // backfill finished
 }
 
+// FeedOptions describe a changefeed subscription.
+type FeedOptions struct {
+	Key       any // nil: every document
+	QueueSize int
+	Initial   bool   // also read the starting documents
+	Since     uint64 // with HasSince: replay the retained changes after this position
+	HasSince  bool
+}
+
+// FeedNotRetained is the error for resuming a feed from a position whose
+// following changes are no longer retained.
+func FeedNotRetained(pos uint64) error {
+	return newErr(ErrOpFailed, "Cannot resume the changefeed from position %d: changes after it are no longer retained (see --feed-retention).", pos)
+}
+
 // IndexStatus is an index with its backfill progress.
 type IndexStatus struct {
 	IndexConfig
@@ -109,7 +124,7 @@ type TableStore interface {
 	// document. With initial, it also returns the documents the feed starts
 	// from (the table, or the document), read atomically with the
 	// subscription so that no change is missed or seen twice.
-	Subscribe(ctx context.Context, key any, queueSize int, initial bool) (*changefeed.Sub, DocIterator, error)
+	Subscribe(ctx context.Context, o FeedOptions) (*changefeed.Sub, DocIterator, error)
 	// Indexes returns the secondary indexes with their build progress.
 	Indexes() []IndexStatus
 	// IndexScan iterates documents in the order of an index (the primary

@@ -311,7 +311,7 @@ func (s *systemTable) dbName(ctx context.Context, id string) (string, error) {
 
 func (s *systemTable) Indexes() []IndexStatus { return nil }
 
-func (s *systemTable) Subscribe(context.Context, any, int, bool) (*changefeed.Sub, DocIterator, error) {
+func (s *systemTable) Subscribe(context.Context, FeedOptions) (*changefeed.Sub, DocIterator, error) {
 	return nil, nil, newErr(ErrOpFailed, "Changefeeds on the system table `rethinkdb.%s` are not yet implemented in PhotonDB.", s.name)
 }
 

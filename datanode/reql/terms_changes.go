@@ -27,8 +27,11 @@ const defaultFeedQueue = 100000
 
 func init() {
 	register(TermChanges, spec{minArgs: 1, maxArgs: 1,
-		optargs: []string{"squash", "changefeed_queue_size", "include_initial", "include_states", "include_offsets", "include_types"},
-		eval:    evalChanges})
+		// since and include_positions are PhotonDB extensions (resumable
+		// feeds); the rest are RethinkDB's.
+		optargs: []string{"squash", "changefeed_queue_size", "include_initial", "include_states", "include_offsets", "include_types",
+			"since", "include_positions"},
+		eval: evalChanges})
 }
 
 func evalChanges(c *evalCtx, t *Term) (any, error) {
@@ -68,7 +71,7 @@ func evalChanges(c *evalCtx, t *Term) (any, error) {
 	if err := f.options(c, t, false); err != nil {
 		return nil, err
 	}
-	sub, initial, err := tbl.store.Subscribe(c.ctx, f.key, f.queueSize, f.includeInitial)
+	sub, initial, err := tbl.store.Subscribe(c.ctx, FeedOptions{Key: f.key, QueueSize: f.queueSize, Initial: f.includeInitial, Since: f.since, HasSince: f.hasSince})
 	if err != nil {
 		return nil, err
 	}
@@ -99,6 +102,8 @@ type feedStream struct {
 	squash                                      bool
 	squashDelay                                 time.Duration
 	includeInitial, includeStates, includeTypes bool
+	includePositions, hasSince                  bool
+	since                                       uint64
 
 	stage       int // 0 start, 1 initial documents, 2 ready state, 3 changes
 	sentInitial bool
@@ -138,7 +143,8 @@ func (f *feedStream) options(c *evalCtx, t *Term, offsetsOK bool) error {
 			return typeErr("BOOL", v, ot)
 		}
 	}
-	flags := map[string]*bool{"include_initial": &f.includeInitial, "include_states": &f.includeStates, "include_types": &f.includeTypes}
+	flags := map[string]*bool{"include_initial": &f.includeInitial, "include_states": &f.includeStates,
+		"include_types": &f.includeTypes, "include_positions": &f.includePositions}
 	for name, dst := range flags {
 		if ot, ok := t.Optargs[name]; ok {
 			b, err := c.evalBool(ot)
@@ -147,6 +153,16 @@ func (f *feedStream) options(c *evalCtx, t *Term, offsetsOK bool) error {
 			}
 			*dst = b
 		}
+	}
+	if ot, ok := t.Optargs["since"]; ok {
+		n, err := c.evalInt(ot)
+		if err != nil {
+			return err
+		}
+		if n < 0 {
+			return newErr(ErrQueryLogic, "`since` must be a position from a change's `position` field (got %d).", n)
+		}
+		f.since, f.hasSince, f.includePositions = uint64(n), true, true
 	}
 	if ot, ok := t.Optargs["include_offsets"]; ok && !offsetsOK {
 		if b, err := c.evalBool(ot); err != nil {
@@ -335,7 +351,11 @@ func (f *feedStream) changeItem(ch changefeed.Change) (any, bool, error) {
 	case newV == nil:
 		kind = "remove"
 	}
-	return f.typed(map[string]any{"old_val": oldV, "new_val": newV}, kind), true, nil
+	m := f.typed(map[string]any{"old_val": oldV, "new_val": newV}, kind)
+	if f.includePositions {
+		m["position"] = float64(ch.Pos)
+	}
+	return m, true, nil
 }
 
 func (f *feedStream) subErr(err error) error {

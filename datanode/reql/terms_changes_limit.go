@@ -49,7 +49,7 @@ func (c *evalCtx) newLimitFeed(sel *Selection, f *feedStream, t *Term) (Stream, 
 		}
 		lf.includeOffsets = b
 	}
-	sub, _, err := sel.table.store.Subscribe(c.ctx, nil, f.queueSize, false)
+	sub, _, err := sel.table.store.Subscribe(c.ctx, FeedOptions{QueueSize: f.queueSize})
 	if err != nil {
 		return nil, err
 	}

@@ -367,7 +367,7 @@ func (t *seqTestTable) Scan(_ context.Context, reverse bool) DocIterator {
 func (t *seqTestTable) Count(context.Context) (int64, error) { return int64(len(t.docs)), nil }
 
 // The laziness tests need no changefeeds or secondary indexes.
-func (t *seqTestTable) Subscribe(context.Context, any, int, bool) (*changefeed.Sub, DocIterator, error) {
+func (t *seqTestTable) Subscribe(context.Context, FeedOptions) (*changefeed.Sub, DocIterator, error) {
 	return nil, nil, newErr(ErrOpFailed, "no feeds in the test table")
 }
 func (t *seqTestTable) Indexes() []IndexStatus { return nil }

@@ -31,6 +31,7 @@ import (
 	"strings"
 	"sync"
 	"sync/atomic"
+	"time"
 
 	"github.com/photondb-io/photondb/datanode/changefeed"
 	"github.com/photondb-io/photondb/datanode/reql"
@@ -40,6 +41,7 @@ import (
 const (
 	keyInit     = "c/init"
 	keyServer   = "c/server"
+	keyEpoch    = "c/epoch"
 	prefixDB    = "c/db/"
 	prefixTable = "c/tb/"
 	prefixData  = "d/"
@@ -66,17 +68,45 @@ type Store struct {
 	tables map[string]map[string]*Table // db -> name -> table
 
 	stripes [lockStripes]sync.Mutex
+
+	// epoch counts the openings of this store: changefeed positions are
+	// epoch<<epochShift + a count, so they grow across restarts.
+	epoch      uint64
+	feedRetain int
+	feedMaxAge time.Duration
+}
+
+// epochShift leaves 2^40 changefeed positions per table per process run.
+const epochShift = 40
+
+// Options tune a Store.
+type Options struct {
+	// FeedRetain is how many recent changes each table keeps for
+	// changes({since}) (default 10,000); FeedMaxAge bounds their age
+	// (default 1 hour). PhotonDB extension: RethinkDB has no resumable feeds.
+	FeedRetain int
+	FeedMaxAge time.Duration
 }
 
 var _ reql.Store = (*Store)(nil)
 
 // Open loads the catalog from eng. On first start it creates the `test`
 // database (as RethinkDB does) and a server identity.
-func Open(eng *storage.Engine, log *slog.Logger) (*Store, error) {
+func Open(eng *storage.Engine, log *slog.Logger, opts ...Options) (*Store, error) {
 	if log == nil {
 		log = slog.Default()
 	}
-	s := &Store{eng: eng, log: log, dbs: map[string]reql.DBConfig{}, tables: map[string]map[string]*Table{}}
+	o := Options{FeedRetain: 10000, FeedMaxAge: time.Hour}
+	if len(opts) > 0 {
+		if opts[0].FeedRetain > 0 {
+			o.FeedRetain = opts[0].FeedRetain
+		}
+		if opts[0].FeedMaxAge > 0 {
+			o.FeedMaxAge = opts[0].FeedMaxAge
+		}
+	}
+	s := &Store{eng: eng, log: log, dbs: map[string]reql.DBConfig{}, tables: map[string]map[string]*Table{},
+		feedRetain: o.FeedRetain, feedMaxAge: o.FeedMaxAge}
 	if err := s.load(); err != nil {
 		return nil, err
 	}
@@ -118,6 +148,19 @@ func (s *Store) load() error {
 	raw, err := s.eng.Get([]byte(keyServer))
 	if err != nil {
 		return fmt.Errorf("read server identity: %w", err)
+	}
+	if raw, err := s.eng.Get([]byte(keyEpoch)); err == nil {
+		if err := json.Unmarshal(raw, &s.epoch); err != nil {
+			return fmt.Errorf("decode epoch: %w", err)
+		}
+	} else if !errors.Is(err, storage.ErrNotFound) {
+		return fmt.Errorf("read epoch: %w", err)
+	}
+	s.epoch++
+	eb := s.eng.NewBatch()
+	eb.Put([]byte(keyEpoch), mustJSON(s.epoch))
+	if err := s.eng.Apply(eb, storage.Hard); err != nil {
+		return fmt.Errorf("save epoch: %w", err)
 	}
 	if err := json.Unmarshal(raw, &s.id); err != nil {
 		return fmt.Errorf("decode server identity: %w", err)
@@ -531,7 +574,7 @@ var _ reql.TableStore = (*Table)(nil)
 
 func (s *Store) newTable(cfg reql.TableConfig) *Table {
 	return &Table{s: s, cfg: cfg, prefix: []byte(prefixData + cfg.ID + "/"), iprefix: []byte(prefixIndex + cfg.ID + "/"),
-		progress: map[string]float64{}, feeds: changefeed.NewHub(0)}
+		progress: map[string]float64{}, feeds: changefeed.NewHub(s.epoch<<epochShift, s.feedRetain, s.feedMaxAge)}
 }
 
 // Config implements reql.TableStore.
@@ -733,13 +776,13 @@ func (t *Table) Write(_ context.Context, ops []*reql.WriteOp, durability string)
 }
 
 // Subscribe implements reql.TableStore.
-func (t *Table) Subscribe(_ context.Context, key any, queueSize int, initial bool) (*changefeed.Sub, reql.DocIterator, error) {
+func (t *Table) Subscribe(_ context.Context, o reql.FeedOptions) (*changefeed.Sub, reql.DocIterator, error) {
 	if err := t.checkLive(); err != nil {
 		return nil, nil, err
 	}
 	enc := ""
-	if key != nil {
-		k, err := reql.EncodeKey(key)
+	if o.Key != nil {
+		k, err := reql.EncodeKey(o.Key)
 		if err != nil {
 			return nil, nil, err
 		}
@@ -747,19 +790,28 @@ func (t *Table) Subscribe(_ context.Context, key any, queueSize int, initial boo
 	}
 	t.pubMu.Lock()
 	defer t.pubMu.Unlock()
-	sub, err := t.feeds.Subscribe(enc, queueSize)
+	var sub *changefeed.Sub
+	var err error
+	if o.HasSince {
+		sub, err = t.feeds.SubscribeSince(enc, o.QueueSize, o.Since)
+		if errors.Is(err, changefeed.ErrNotRetained) {
+			return nil, nil, reql.FeedNotRetained(o.Since)
+		}
+	} else {
+		sub, err = t.feeds.Subscribe(enc, o.QueueSize)
+	}
 	if err != nil {
 		return nil, nil, reql.FeedAborted() // the table was dropped
 	}
-	if !initial {
+	if !o.Initial {
 		return sub, nil, nil
 	}
 	snap := t.s.eng.Snapshot()
-	o := storage.IterOptions{Prefix: t.prefix}
-	if key != nil {
-		o.Prefix = append(append([]byte{}, t.prefix...), enc...)
+	io := storage.IterOptions{Prefix: t.prefix}
+	if o.Key != nil {
+		io.Prefix = append(append([]byte{}, t.prefix...), enc...)
 	}
-	return sub, &snapIter{docIter: docIter{it: snap.NewIterator(o)}, snap: snap}, nil
+	return sub, &snapIter{docIter: docIter{it: snap.NewIterator(io)}, snap: snap}, nil
 }
 
 // snapIter is a docIter over a snapshot it releases when closed.

@@ -197,6 +197,27 @@ describe('changefeeds', { timeout: 120000 }, () => {
     await feed.close();
   });
 
+  it('resumes from a position with since (PhotonDB extension)', async () => {
+    const t = await fresh();
+    const feed = await r.table(t).changes({ includePositions: true }).run(conn);
+    await r.table(t).insert({ id: 1 }).run(writer);
+    const [first] = await take(feed, 1);
+    assert.equal(typeof first.position, 'number');
+    await feed.close();
+    // Changes made while no feed was open are replayed from the position.
+    await r.table(t).insert({ id: 2 }).run(writer);
+    await r.table(t).get(1).delete().run(writer);
+    const resumed = await r.table(t).changes({ since: first.position }).run(conn);
+    const replay = await take(resumed, 2);
+    assert.deepEqual(replay.map((c) => [c.old_val && c.old_val.id, c.new_val && c.new_val.id]), [[null, 2], [1, null]]);
+    assert.ok(replay[0].position > first.position && replay[1].position > replay[0].position);
+    await r.table(t).insert({ id: 3 }).run(writer);
+    assert.equal((await take(resumed, 1))[0].new_val.id, 3, 'then live changes, with no gap');
+    await resumed.close();
+    const err = await expectReject(r.table(t).changes({ since: 1 }).run(conn), r.Error.ReqlOpFailedError);
+    assert.match(err.msg, /no longer retained/);
+  });
+
   it('transforms after changes() work on the feed', async () => {
     const t = await fresh();
     const feed = await r.table(t).changes().filter(r.row('new_val')('v').gt(1))('new_val')('v').run(conn);
