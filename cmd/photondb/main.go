@@ -148,6 +148,7 @@ func serve(cfg config.Serve, stderr io.Writer) error {
 	handler, err := api.NewHandler(reg, api.Options{
 		CORS: cfg.CORS, Timeout: timeout, MaxBodyBytes: int64(cfg.MaxBodyMB) << 20,
 		Metrics: metrics.Handler(), Meters: metrics.Provider(), Tracers: tracing.Provider(),
+		LongLived: map[string]http.Handler{"/api/changes": node.FeedHandler()},
 	})
 	if err != nil {
 		_ = node.Shutdown(context.Background())

@@ -31,6 +31,9 @@ type Options struct {
 	// request, continuing the caller's W3C trace context (no-op when nil).
 	Meters  metric.MeterProvider
 	Tracers trace.TracerProvider
+	// LongLived are handlers for long-lived connections (WebSocket
+	// changefeeds), served by path outside the request timeout.
+	LongLived map[string]http.Handler
 }
 
 // NewHandler returns the control plane's HTTP handler.
@@ -60,7 +63,15 @@ func NewHandler(h *health.Registry, o Options) (http.Handler, error) {
 	if o.Metrics != nil {
 		r.Method(http.MethodGet, "/_metrics", o.Metrics)
 	}
-	return r, nil
+	if len(o.LongLived) == 0 {
+		return r, nil
+	}
+	root := chi.NewRouter()
+	for path, h := range o.LongLived {
+		root.Method(http.MethodGet, path, h)
+	}
+	root.Mount("/", r)
+	return root, nil
 }
 
 // routePattern is the chi pattern the request matched ("" if none).

@@ -42,11 +42,22 @@ type Handler struct {
 	CheckOrigin func(r *http.Request) bool
 }
 
+// frame is one message: a change, or (Error set) a notice alone.
 type frame struct {
 	OldVal any    `json:"old_val"`
 	NewVal any    `json:"new_val"`
 	Type   string `json:"type,omitempty"`
 	Error  string `json:"error,omitempty"`
+}
+
+// MarshalJSON writes an error notice as {"error": ...} alone, as driver
+// feeds show it.
+func (f frame) MarshalJSON() ([]byte, error) {
+	if f.Error != "" {
+		return json.Marshal(map[string]string{"error": f.Error})
+	}
+	type plain frame
+	return json.Marshal(plain(f))
 }
 
 func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
