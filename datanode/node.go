@@ -35,6 +35,11 @@ type Config struct {
 	Tracers trace.TracerProvider
 	// SlowQuery is the slow-query log threshold (0: off).
 	SlowQuery time.Duration
+	// CacheBytes is the storage cache budget (0: the engine's default).
+	CacheBytes int64
+	// FeedRetention is how many recent changes each table keeps for
+	// resumable changefeeds (0: the default).
+	FeedRetention int
 }
 
 // Node is a running data node.
@@ -66,11 +71,11 @@ func Start(cfg Config) (*Node, error) {
 	if log == nil {
 		log = slog.Default()
 	}
-	eng, err := storage.Open(cfg.DataDir, storage.Options{Logger: log})
+	eng, err := storage.Open(cfg.DataDir, storage.Options{Logger: log, CacheBytes: cfg.CacheBytes})
 	if err != nil {
 		return nil, fmt.Errorf("open storage in %s: %w", cfg.DataDir, err)
 	}
-	st, err := shard.Open(eng, log)
+	st, err := shard.Open(eng, log, shard.Options{FeedRetain: cfg.FeedRetention})
 	if err != nil {
 		eng.Close()
 		return nil, fmt.Errorf("open catalog: %w", err)

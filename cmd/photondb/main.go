@@ -131,12 +131,14 @@ func serve(cfg config.Serve, stderr io.Writer) error {
 
 	reg := health.NewRegistry()
 	node, err := datanode.Start(datanode.Config{
-		DataDir:    cfg.DataDir,
-		DriverAddr: cfg.Addr(cfg.DriverPort),
-		Log:        log,
-		Meters:     metrics.Provider(),
-		Tracers:    tracing.Provider(),
-		SlowQuery:  time.Duration(cfg.SlowQueryMS) * time.Millisecond,
+		DataDir:       cfg.DataDir,
+		DriverAddr:    cfg.Addr(cfg.DriverPort),
+		Log:           log,
+		Meters:        metrics.Provider(),
+		Tracers:       tracing.Provider(),
+		SlowQuery:     time.Duration(cfg.SlowQueryMS) * time.Millisecond,
+		CacheBytes:    int64(cfg.CacheSizeMB) << 20,
+		FeedRetention: cfg.FeedRetention,
 	})
 	if err != nil {
 		return err

@@ -38,6 +38,8 @@ type Serve struct {
 	LogCompress   bool          // gzip rotated files
 	LogRotate     time.Duration // also rotate on this period (0: by size only)
 	SlowQueryMS   int           // log queries slower than this, in ms (0: off)
+	CacheSizeMB   int           // storage cache budget, MB (RethinkDB's --cache-size)
+	FeedRetention int           // recent changes kept per table for changes({since})
 }
 
 // legacyEnv maps flag names to the environment variables of the original
@@ -78,6 +80,8 @@ func ParseServe(args []string, getenv func(string) string, out io.Writer) (Serve
 	fs.BoolVar(&c.LogCompress, "log-compress", true, "gzip rotated log files")
 	fs.DurationVar(&c.LogRotate, "log-rotate-interval", 24*time.Hour, "also rotate the log file on this period (0: by size only)")
 	fs.IntVar(&c.SlowQueryMS, "slow-query-ms", 1000, "log queries whose first response takes at least this many ms (0: off)")
+	fs.IntVar(&c.CacheSizeMB, "cache-size", 256, "storage cache size in MB (documents read from disk are cached up to this budget)")
+	fs.IntVar(&c.FeedRetention, "feed-retention", 10000, "recent changes each table keeps so that changefeeds can resume with changes({since})")
 	fs.Usage = func() {
 		fmt.Fprintln(out, "Usage: photondb serve [flags]\n\nRuns the control plane and one data node in one process.\nEvery flag can also be set as PHOTONDB_<FLAG> (e.g. PHOTONDB_DRIVER_PORT).\n\nFlags:")
 		fs.PrintDefaults()
@@ -134,6 +138,12 @@ func (c Serve) validate() error {
 	case "debug", "info", "warn", "error":
 	default:
 		return fmt.Errorf("--log-level %q: want debug, info, warn or error", c.LogLevel)
+	}
+	if c.CacheSizeMB < 1 {
+		return fmt.Errorf("--cache-size %d: must be at least 1 MB", c.CacheSizeMB)
+	}
+	if c.FeedRetention < 0 {
+		return fmt.Errorf("--feed-retention %d: must not be negative", c.FeedRetention)
 	}
 	for name, v := range map[string]int{"log-max-size": c.LogMaxSizeMB, "log-max-backups": c.LogMaxBackups, "log-max-age": c.LogMaxAgeDays, "slow-query-ms": c.SlowQueryMS} {
 		if v < 0 {
