@@ -261,7 +261,19 @@ func (e *Engine) loadValues(items []item, vals [][]byte) error {
 		}
 		last := items[miss[j-1]].loc
 		n := int(int64(last.slot-first.slot)*s.size) + slotHeaderSize + int(last.size)
-		buf = make([]byte, n) // values alias it, so never reused
+		// Uncompressed values alias the buffer, so it is new unless every
+		// value of the run is decoded into its own slice.
+		pooled := true
+		for _, k := range miss[i:j] {
+			pooled = pooled && items[k].loc.flags&flagCompressed != 0
+		}
+		var pb *[]byte
+		if pooled {
+			pb = getReadBuf(n)
+			buf = *pb
+		} else {
+			buf = make([]byte, n)
+		}
 		off := s.off(first.slot)
 		if err := readFullAt(s.f, buf, off); err != nil {
 			// Retry slot by slot for an exact error.
@@ -272,20 +284,33 @@ func (e *Engine) loadValues(items []item, vals [][]byte) error {
 			}
 			return fmt.Errorf("storage: read slab %s at offset %d: %w", s.path, off, err)
 		}
-		for _, k := range miss[i:j] {
-			it := items[k]
-			at := int(int64(it.loc.slot-first.slot) * s.size)
-			p, err := checkSlot(buf[at:], it.key, it.loc)
-			if err != nil {
-				return fmt.Errorf("storage: slab %s: slot at offset %d: %v: %w", s.path, s.off(it.loc.slot), err, ErrCorrupt)
-			}
-			v, err := decodeValue(p, it.loc)
-			if err != nil {
-				return fmt.Errorf("storage: value of key %q (%s): %w", it.key, e.where(it.loc), err)
-			}
-			vals[k] = v
+		err := e.checkRun(items, vals, miss[i:j], buf, s, first)
+		if pb != nil {
+			readBufs.Put(pb)
+		}
+		if err != nil {
+			return err
 		}
 		i = j
+	}
+	return nil
+}
+
+// checkRun verifies and decodes the values of items[k] for k in run from
+// buf, which holds the slots of s from first.slot on.
+func (e *Engine) checkRun(items []item, vals [][]byte, run []int, buf []byte, s *slab, first loc) error {
+	for _, k := range run {
+		it := items[k]
+		at := int(int64(it.loc.slot-first.slot) * s.size)
+		p, err := checkSlot(buf[at:], it.key, it.loc)
+		if err != nil {
+			return fmt.Errorf("storage: slab %s: slot at offset %d: %v: %w", s.path, s.off(it.loc.slot), err, ErrCorrupt)
+		}
+		v, err := decodeValue(p, it.loc)
+		if err != nil {
+			return fmt.Errorf("storage: value of key %q (%s): %w", it.key, e.where(it.loc), err)
+		}
+		vals[k] = v
 	}
 	return nil
 }
