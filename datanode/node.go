@@ -98,7 +98,7 @@ func Start(cfg Config) (*Node, error) {
 		return nil, err
 	}
 	id := st.Identity()
-	env := &reql.Env{Store: store, ServerName: id.Name, ServerID: id.ID}
+	env := &reql.Env{Store: reql.WithCatalogFeed(store), ServerName: id.Name, ServerID: id.ID}
 	ws := wire.NewServer(env, users{"admin": admin}, log)
 	if err := ws.Instrument(wire.Instrumentation{Meters: mp, Tracers: tp, SlowQuery: cfg.SlowQuery}); err != nil {
 		eng.Close()

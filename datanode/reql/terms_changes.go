@@ -43,6 +43,20 @@ func evalChanges(c *evalCtx, t *Term) (any, error) {
 	var tbl *Table
 	switch x := v.(type) {
 	case *Table:
+		if st, ok := x.store.(*systemTable); ok {
+			if err := f.options(c, t, false); err != nil {
+				return nil, err
+			}
+			sf, err := st.feed(c.ctx, f)
+			if err != nil {
+				return nil, err
+			}
+			c.feedNotes = []int{noteSequenceFeed}
+			if f.includeStates {
+				c.feedNotes = append(c.feedNotes, noteIncludesStates)
+			}
+			return sf, nil
+		}
 		tbl = x
 	case *SingleSelection:
 		if x.feedOrder != nil { // min/max through an index

@@ -2,7 +2,7 @@
 // The `rethinkdb` system database: read-only views in RethinkDB's shapes.
 const { describe, it, before, after } = require('node:test');
 const assert = require('node:assert/strict');
-const { r, startServer, expectReject, toArray, plain } = require('./harness');
+const { r, startServer, expectReject, toArray, plain, withTimeout } = require('./harness');
 
 describe('system tables', { timeout: 60000 }, () => {
   let server;
@@ -81,6 +81,25 @@ describe('system tables', { timeout: 60000 }, () => {
     res = await sys('db_config').get(dbID).delete().run(conn);
     assert.equal(res.deleted, 1);
     assert.ok(!plain(await r.dbList().run(conn)).includes('renamed'));
+  });
+
+  it('changefeeds on table_config and db_config follow catalog changes', async () => {
+    const feed = await sys('table_config').changes({ includeTypes: true }).run(conn);
+    const dbFeed = await sys('db_config').changes().run(conn);
+    await r.db('test').tableCreate('watched').run(conn);
+    const added = plain(await withTimeout(feed.next(), 5000, 'table_config add'));
+    assert.equal(added.type, 'add');
+    assert.equal(added.new_val.name, 'watched');
+    await r.db('test').table('watched').indexCreate('x').run(conn);
+    const changed = plain(await withTimeout(feed.next(), 5000, 'table_config change'));
+    assert.deepEqual(changed.new_val.indexes, ['x']);
+    await r.db('test').tableDrop('watched').run(conn);
+    const removed = plain(await withTimeout(feed.next(), 5000, 'table_config remove'));
+    assert.equal(removed.type, 'remove');
+    await r.dbCreate('fed').run(conn);
+    const dbAdd = plain(await withTimeout(dbFeed.next(), 5000, 'db_config add'));
+    assert.equal(dbAdd.new_val.name, 'fed');
+    await Promise.all([feed.close(), dbFeed.close()]);
   });
 
   it('other system tables are read-only', async () => {
