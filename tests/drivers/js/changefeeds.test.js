@@ -236,6 +236,23 @@ describe('changefeeds', { timeout: 120000 }, () => {
     await feed.close();
   });
 
+  it('squash with a number waits that long between batches, folding changes', async () => {
+    const t = await fresh([{ id: 1, n: 0 }]);
+    const feed = await r.table(t).changes({ squash: 0.4 }).run(conn);
+    await r.table(t).get(1).update({ n: 1 }).run(writer);
+    const t0 = Date.now();
+    const first = plain(await withTimeout(feed.next(), 5000, 'first squashed batch'));
+    assert.equal(first.new_val.n, 1);
+    assert.ok(Date.now() - t0 < 350, 'the first batch is sent at once');
+    const t1 = Date.now();
+    const pending = withTimeout(feed.next(), 5000, 'second squashed batch');
+    for (let i = 2; i <= 5; i++) await r.table(t).get(1).update({ n: i }).run(writer);
+    const second = plain(await pending);
+    assert.ok(Date.now() - t1 >= 350, `the next batch waits for squash (${Date.now() - t1} ms)`);
+    assert.deepEqual([second.old_val.n, second.new_val.n], [1, 5], 'four updates folded into one change');
+    await feed.close();
+  });
+
   it('a full queue reports skipped changes and keeps going', async () => {
     const t = await fresh();
     const feed = await r.table(t).changes({ changefeedQueueSize: 5 }).run(conn);
