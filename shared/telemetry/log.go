@@ -49,10 +49,12 @@ func ParseLevel(s string) (slog.Level, error) {
 // Log is a logger with the files behind it.
 type Log struct {
 	*slog.Logger
-	file *lumberjack.Logger
-	stop chan struct{}
-	wg   sync.WaitGroup
-	once sync.Once
+	// Recent keeps the last records for the rethinkdb.logs system table.
+	Recent *LogRing
+	file   *lumberjack.Logger
+	stop   chan struct{}
+	wg     sync.WaitGroup
+	once   sync.Once
 }
 
 // NewLog returns a logger writing to stderr and, with o.Dir, to a rolling
@@ -98,7 +100,8 @@ func NewLog(o LogOptions, stderr io.Writer) (*Log, error) {
 		l.Close()
 		return nil, fmt.Errorf("telemetry: log format %q: want json or text", o.Format)
 	}
-	l.Logger = slog.New(TraceHandler{h})
+	l.Recent = NewLogRing(1000)
+	l.Logger = slog.New(TraceHandler{ringHandler{Handler: h, ring: l.Recent}})
 	return l, nil
 }
 

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"io"
 	"os"
 	"path/filepath"
 	"strings"
@@ -145,5 +146,27 @@ func TestLogOptionsErrors(t *testing.T) {
 	}
 	if _, err := NewLog(LogOptions{Dir: filepath.Join(file, "sub")}, &bytes.Buffer{}); err == nil {
 		t.Error("log dir under a file: no error")
+	}
+}
+
+func TestLogRingKeepsRecentRecords(t *testing.T) {
+	l, err := NewLog(LogOptions{Format: "json"}, io.Discard)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer l.Close()
+	for i := 0; i < 1005; i++ {
+		l.With("component", "test").Info("line", "i", i)
+	}
+	got := l.Recent.Entries()
+	if len(got) != 1000 {
+		t.Fatalf("%d entries kept, want 1000", len(got))
+	}
+	first, last := got[0], got[len(got)-1]
+	if first.Attrs["i"] != int64(5) || last.Attrs["i"] != int64(1004) || last.Attrs["component"] != "test" || last.Message != "line" || last.Level != "INFO" {
+		t.Fatalf("first %+v last %+v", first, last)
+	}
+	if last.Seq != first.Seq+999 {
+		t.Fatalf("sequence numbers %d..%d", first.Seq, last.Seq)
 	}
 }
