@@ -29,6 +29,8 @@ type SingleSelection struct {
 	table *Table
 	key   any
 	doc   map[string]any
+	// raw is doc's stored JSON when the store returned it (see RawGetter).
+	raw []byte
 	// feedOrder is set on min/max through an index: its changefeed is an
 	// order_by.limit(1) feed rather than a point feed.
 	feedOrder *feedOrder
@@ -75,13 +77,19 @@ type evalCtx struct {
 	defaultDB  string
 	now        time.Time
 	feedNotes  []int // set by CHANGES: the response notes of the feed
+	// rawRoot is the query's term when the caller takes Result.Raw (see
+	// Query.RawResult): a GET there returns the stored JSON undecoded.
+	rawRoot *Term
 }
 
 // Result is a query's outcome: exactly one of Datum or Stream is meaningful
 // (Stream is nil for an atom). Feed is set for changefeeds, whose Notes
 // (SEQUENCE_FEED, ATOM_FEED, INCLUDES_STATES, ...) go on every batch.
+// Raw, when set, is Datum's JSON encoding (a document returned as stored);
+// with Query.RawResult, Datum may then be left nil.
 type Result struct {
 	Datum  any
+	Raw    []byte
 	Stream Stream
 	Feed   bool
 	Notes  []int
@@ -104,6 +112,9 @@ func polling(ctx context.Context) bool { return ctx.Value(pollKey{}) != nil }
 // caller.
 func (q *Query) Run(ctx context.Context, env *Env) (res Result, err error) {
 	c := &evalCtx{ctx: ctx, env: env, globalOpts: q.GlobalOpts, scope: map[int]any{}, defaultDB: "test", now: time.Now()}
+	if q.RawResult {
+		c.rawRoot = q.Term
+	}
 	defer func() {
 		// A bug in one term must never take the server down.
 		if r := recover(); r != nil {
@@ -143,10 +154,10 @@ func (c *evalCtx) toResult(v any) (Result, error) {
 		}
 		return Result{Stream: x.stream}, nil
 	case *SingleSelection:
-		if x.doc == nil {
+		if x.doc == nil && x.raw == nil {
 			return Result{Datum: nil}, nil
 		}
-		return Result{Datum: x.doc}, nil
+		return Result{Datum: x.doc, Raw: x.raw}, nil
 	case Stream:
 		return Result{Stream: x}, nil
 	case *Database:

@@ -250,6 +250,10 @@ type Query struct {
 	GlobalOpts  map[string]*Term
 	Noreply     bool
 	NoreplyWait bool
+	// RawResult is set by a caller that sends Result.Raw when present
+	// (rather than encoding Result.Datum): a document read and returned as
+	// is then need not be decoded, and Datum may be nil.
+	RawResult bool
 }
 
 // globalOptargs are the run options RethinkDB accepts on a query.
@@ -263,8 +267,8 @@ var globalOptargs = []string{
 // Compile parses and checks the term and global optargs of a START query
 // from their wire JSON.
 func Compile(rawTerm json.RawMessage, rawOpts map[string]json.RawMessage) (*Query, error) {
-	var term any
-	if err := json.Unmarshal(rawTerm, &term); err != nil {
+	term, err := UnmarshalJSON(rawTerm)
+	if err != nil {
 		return nil, ClientError("Client is buggy (failed to deserialize query).")
 	}
 	t, err := compileTerm(term, []any{}, 0)
@@ -276,18 +280,44 @@ func Compile(rawTerm json.RawMessage, rawOpts map[string]json.RawMessage) (*Quer
 		if !contains(globalOptargs, k) {
 			return nil, compileErr("Unrecognized global optional argument `%s`.", k)
 		}
-		var v any
-		if err := json.Unmarshal(raw, &v); err != nil {
+		v, err := UnmarshalJSON(raw)
+		if err != nil {
 			return nil, ClientError("Client is buggy (failed to deserialize query).")
 		}
-		ot, err := compileTerm(v, []any{}, 0)
-		if err != nil {
+		if err := q.addGlobalOpt(k, v); err != nil {
 			return nil, err
-		}
-		q.GlobalOpts[k] = ot
-		if k == "noreply" && ot.Type == TermDatum && ot.Datum == true {
-			q.Noreply = true
 		}
 	}
 	return q, nil
+}
+
+// CompileValue is Compile for a term and global optargs already decoded
+// from valid JSON (UnmarshalJSON).
+func CompileValue(term any, opts map[string]any) (*Query, error) {
+	t, err := compileTerm(term, []any{}, 0)
+	if err != nil {
+		return nil, err
+	}
+	q := &Query{Term: t, GlobalOpts: map[string]*Term{}}
+	for k, v := range opts {
+		if !contains(globalOptargs, k) {
+			return nil, compileErr("Unrecognized global optional argument `%s`.", k)
+		}
+		if err := q.addGlobalOpt(k, v); err != nil {
+			return nil, err
+		}
+	}
+	return q, nil
+}
+
+func (q *Query) addGlobalOpt(k string, v any) error {
+	ot, err := compileTerm(v, []any{}, 0)
+	if err != nil {
+		return err
+	}
+	q.GlobalOpts[k] = ot
+	if k == "noreply" && ot.Type == TermDatum && ot.Datum == true {
+		q.Noreply = true
+	}
+	return nil
 }

@@ -146,6 +146,26 @@ func (t *observedTable) Get(ctx context.Context, key any) (map[string]any, error
 	return doc, err
 }
 
+// GetRaw implements reql.RawGetter when the table does.
+func (t *observedTable) GetRaw(ctx context.Context, key any, decode bool) (map[string]any, []byte, error) {
+	rg, ok := t.TableStore.(reql.RawGetter)
+	if !ok {
+		doc, err := t.Get(ctx, key)
+		return doc, nil, err
+	}
+	ctx, span := t.startSpan(ctx, "get")
+	doc, raw, err := rg.GetRaw(ctx, key, decode)
+	var n int64
+	if doc != nil || raw != nil {
+		n = 1
+	}
+	if err == nil {
+		t.counts.reads.Add(1)
+	}
+	endSpan(span, err, n)
+	return doc, raw, err
+}
+
 // Count implements reql.TableStore.
 func (t *observedTable) Count(ctx context.Context) (int64, error) {
 	ctx, span := t.startSpan(ctx, "count")

@@ -9,6 +9,7 @@ import (
 	"fmt"
 	"io"
 	"net"
+	"strconv"
 	"sync"
 	"time"
 
@@ -170,19 +171,93 @@ func parseQuery(payload []byte) (qtype int, term json.RawMessage, opts map[strin
 	return qtype, term, opts, nil
 }
 
-func (c *conn) dispatch(token uint64, payload []byte) {
+// query is a parsed query payload: its type and, for START, its compiler.
+type query struct {
+	qtype   int
+	hasTerm bool
+	compile func() (*reql.Query, error)
+}
+
+// parse is parseQuery followed, for START, by reql.Compile, with the same
+// outcomes, decoding the payload once: a payload the fast decoder accepts
+// (every well-formed one) is decoded to values and compiled from them;
+// anything else takes parseQuery's path.
+func parse(payload []byte) (query, error) {
+	if v, ok := reql.DecodeValid(payload); ok {
+		parts, isArr := v.([]any)
+		if !isArr || len(parts) == 0 || len(parts) > 3 {
+			return query{}, reql.ClientError("Client is buggy (failed to deserialize query).")
+		}
+		var q query
+		switch parts[0].(type) {
+		case nil: // null leaves the type 0, as json.Unmarshal into int does
+		case float64:
+			// json.Unmarshal into int accepts only an integer literal.
+			if err := json.Unmarshal(firstElement(payload), &q.qtype); err != nil {
+				return query{}, reql.ClientError("Client is buggy (failed to deserialize query).")
+			}
+		default:
+			return query{}, reql.ClientError("Client is buggy (failed to deserialize query).")
+		}
+		var opts map[string]any
+		if len(parts) > 2 {
+			switch o := parts[2].(type) {
+			case nil:
+			case map[string]any:
+				opts = o
+			default:
+				return query{}, reql.ClientError("Client is buggy (failed to deserialize query).")
+			}
+		}
+		if len(parts) > 1 {
+			q.hasTerm = true
+			term := parts[1]
+			q.compile = func() (*reql.Query, error) { return reql.CompileValue(term, opts) }
+		}
+		return q, nil
+	}
 	qtype, term, opts, err := parseQuery(payload)
+	if err != nil {
+		return query{}, err
+	}
+	return query{qtype: qtype, hasTerm: term != nil, compile: func() (*reql.Query, error) { return reql.Compile(term, opts) }}, nil
+}
+
+// firstElement returns the first element's token in a valid JSON array
+// whose first element is a number.
+func firstElement(payload []byte) []byte {
+	i := 0
+	for i < len(payload) && payload[i] != '[' {
+		i++
+	}
+	i++
+	for i < len(payload) && (payload[i] == ' ' || payload[i] == '\t' || payload[i] == '\n' || payload[i] == '\r') {
+		i++
+	}
+	j := i
+	for j < len(payload) && (payload[j] == '-' || payload[j] == '+' || payload[j] == '.' || payload[j] == 'e' || payload[j] == 'E' || payload[j] >= '0' && payload[j] <= '9') {
+		j++
+	}
+	return payload[i:j]
+}
+
+func (c *conn) dispatch(token uint64, payload []byte) {
+	pq, err := parse(payload)
 	if err != nil {
 		c.send(token, errorResponse(err))
 		return
 	}
+	qtype := pq.qtype
 	switch qtype {
 	case queryStart:
-		if term == nil {
+		if !pq.hasTerm {
 			c.send(token, errorResponse(reql.ClientError("Client is buggy (failed to deserialize query).")))
 			return
 		}
-		q, err := reql.Compile(term, opts)
+		q, err := pq.compile()
+		if q != nil {
+			q.RawResult = true // start sends Result.Raw
+		}
 		if err != nil {
 			c.srv.obs.compileFailed(err)
 			if q == nil || !q.Noreply {
@@ -238,7 +313,7 @@ func (c *conn) dispatch(token uint64, payload []byte) {
 			c.send(token, response{T: respWaitComplete, R: []json.RawMessage{}})
 		}()
 	case queryServerInfo:
-		info, _ := json.Marshal(map[string]any{"id": c.srv.Env.ServerID, "name": c.srv.Env.ServerName, "proxy": false})
+		info, _ := reql.MarshalJSON(map[string]any{"id": c.srv.Env.ServerID, "name": c.srv.Env.ServerName, "proxy": false})
 		c.send(token, response{T: respServerInfo, R: []json.RawMessage{info}})
 	default:
 		c.send(token, errorResponse(reql.ClientError("Unrecognized QueryType: %d.", qtype)))
@@ -277,7 +352,10 @@ func (c *conn) start(token uint64, q *reql.Query) {
 			qo.end()
 			return
 		}
-		b, err := json.Marshal(res.Datum)
+		b, err := res.Raw, error(nil)
+		if b == nil {
+			b, err = reql.MarshalJSON(res.Datum)
+		}
 		if err != nil {
 			err = fmt.Errorf("encode result: %w", err)
 			qo.reply(err, 0, 0)
@@ -314,7 +392,7 @@ func (c *conn) start(token uint64, q *reql.Query) {
 }
 
 func (c *conn) continueCursor(token uint64, cur *cursor) {
-	batch, done, err := cur.nextBatch(cur.ctx)
+	rows, done, err := cur.nextBatch(cur.ctx)
 	if cur.stopped.Load() {
 		return // STOP answered for this token already
 	}
@@ -336,7 +414,8 @@ func (c *conn) continueCursor(token uint64, cur *cursor) {
 	if notes == nil {
 		notes = []int{}
 	}
-	c.send(token, response{T: t, R: batch, N: &notes})
+	c.send(token, response{T: t, rows: rows, N: &notes})
+	releaseRows(rows)
 }
 
 // interrupted turns a cancelled query's error into RethinkDB's message.
@@ -347,18 +426,21 @@ func interrupted(c *conn, err error) error {
 	return err
 }
 
-// response is the JSON body of a response frame.
+// response is the JSON body of a response frame. Rows are either R, one
+// encoded row each, or rows: the encoded rows already joined by commas
+// (nrows of them), as a cursor batch is built.
 type response struct {
-	T int               `json:"t"`
-	E int               `json:"e,omitempty"`
-	R []json.RawMessage `json:"r"`
-	B *[]any            `json:"b,omitempty"` // errors only, always present there
-	N *[]int            `json:"n,omitempty"` // sequences only, always present there
+	T    int
+	E    int // omitted when zero
+	R    []json.RawMessage
+	rows []byte
+	B    *[]any // errors only, always present there
+	N    *[]int // sequences only, always present there
 }
 
 func errorResponse(err error) response {
 	e := reql.AsError(err)
-	msg, _ := json.Marshal(e.Msg)
+	msg, _ := reql.MarshalJSON(e.Msg)
 	bt := e.Backtrace
 	if bt == nil {
 		bt = []any{}
@@ -376,23 +458,86 @@ func errorResponse(err error) response {
 	return r
 }
 
-func (c *conn) send(token uint64, r response) {
-	body, err := json.Marshal(r)
-	if err != nil {
-		body, _ = json.Marshal(errorResponse(fmt.Errorf("encode response: %w", err)))
+// appendResponse appends the frame body of r: what json.Marshal made of
+// {"t":..,"e":..,"r":[..],"b":..,"n":..} (fields in that order, e omitted
+// when zero, b and n when nil). Rows are compact JSON from AppendJSON, so
+// they are written as they are.
+func appendResponse(dst []byte, r response) ([]byte, error) {
+	dst = append(dst, `{"t":`...)
+	dst = strconv.AppendInt(dst, int64(r.T), 10)
+	if r.E != 0 {
+		dst = append(dst, `,"e":`...)
+		dst = strconv.AppendInt(dst, int64(r.E), 10)
 	}
-	var hdr [12]byte
-	binary.LittleEndian.PutUint64(hdr[:8], token)
-	binary.LittleEndian.PutUint32(hdr[8:], uint32(len(body)))
-	c.writeMu.Lock()
-	defer c.writeMu.Unlock()
-	c.nc.SetWriteDeadline(time.Now().Add(60 * time.Second))
-	if _, err := c.w.Write(hdr[:]); err == nil {
-		if _, err = c.w.Write(body); err == nil {
-			err = c.w.Flush()
+	switch {
+	case r.rows != nil:
+		dst = append(dst, `,"r":[`...)
+		dst = append(dst, r.rows...)
+		dst = append(dst, ']')
+	case r.R == nil:
+		dst = append(dst, `,"r":null`...)
+	default:
+		dst = append(dst, `,"r":[`...)
+		for i, row := range r.R {
+			if i > 0 {
+				dst = append(dst, ',')
+			}
+			dst = append(dst, row...)
 		}
-		if err != nil {
+		dst = append(dst, ']')
+	}
+	if r.B != nil {
+		dst = append(dst, `,"b":`...)
+		var err error
+		if dst, err = reql.AppendJSON(dst, *r.B); err != nil {
+			return nil, err
+		}
+	}
+	if r.N != nil {
+		dst = append(dst, `,"n":`...)
+		if *r.N == nil {
+			dst = append(dst, "null"...)
+		} else {
+			dst = append(dst, '[')
+			for i, n := range *r.N {
+				if i > 0 {
+					dst = append(dst, ',')
+				}
+				dst = strconv.AppendInt(dst, int64(n), 10)
+			}
+			dst = append(dst, ']')
+		}
+	}
+	return append(dst, '}'), nil
+}
+
+// sendBufs recycles response frames.
+var sendBufs = sync.Pool{New: func() any { b := make([]byte, 0, 4096); return &b }}
+
+// maxPooledFrame bounds the frames kept for reuse.
+const maxPooledFrame = 1 << 20
+
+func (c *conn) send(token uint64, r response) {
+	bp := sendBufs.Get().(*[]byte)
+	frame := append((*bp)[:0], make([]byte, 12)...) // header, filled below
+	frame, err := appendResponse(frame, r)
+	if err != nil {
+		frame, _ = appendResponse(append((*bp)[:0], make([]byte, 12)...), errorResponse(fmt.Errorf("encode response: %w", err)))
+	}
+	binary.LittleEndian.PutUint64(frame[:8], token)
+	binary.LittleEndian.PutUint32(frame[8:12], uint32(len(frame)-12))
+	c.writeMu.Lock()
+	c.nc.SetWriteDeadline(time.Now().Add(60 * time.Second))
+	if _, err := c.w.Write(frame); err == nil {
+		if err = c.w.Flush(); err != nil {
 			c.nc.Close()
 		}
+	} else {
+		c.nc.Close()
+	}
+	c.writeMu.Unlock()
+	if cap(frame) <= maxPooledFrame {
+		*bp = frame[:0]
+		sendBufs.Put(bp)
 	}
 }

@@ -2,7 +2,6 @@ package wire
 
 import (
 	"context"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"sync"
@@ -78,28 +77,71 @@ func newCursor(ctx context.Context, res reql.Result, q *reql.Query, obs *queryOb
 	return c
 }
 
-// nextBatch reads the next batch; done is true when the stream is exhausted.
-func (c *cursor) nextBatch(ctx context.Context) (batch []json.RawMessage, done bool, err error) {
+// batch is the encoded rows of a response, joined by commas as they go in
+// the response's "r" array.
+type batch struct {
+	rows []byte
+	n    int // rows
+	size int // bytes of the rows, separators not counted
+}
+
+// rowBufs recycles the row buffers of batches (see releaseRows).
+var rowBufs = sync.Pool{New: func() any { return new([]byte) }}
+
+// maxPooledRows bounds the row buffers kept for reuse.
+const maxPooledRows = 4 << 20
+
+// releaseRows returns a batch's rows, once sent, for reuse.
+func releaseRows(rows []byte) {
+	if cap(rows) > 0 && cap(rows) <= maxPooledRows {
+		rows = rows[:0]
+		rowBufs.Put(&rows)
+	}
+}
+
+func (b *batch) add(v any) error {
+	if b.rows == nil {
+		b.rows = (*rowBufs.Get().(*[]byte))[:0]
+	}
+	if b.n > 0 {
+		b.rows = append(b.rows, ',')
+	}
+	n0 := len(b.rows)
+	var err error
+	if b.rows, err = reql.AppendJSON(b.rows, v); err != nil {
+		return err
+	}
+	b.n++
+	b.size += len(b.rows) - n0
+	return nil
+}
+
+// nextBatch reads the next batch: its rows joined by commas (nil when the
+// cursor is closed); done is true when the stream is exhausted.
+func (c *cursor) nextBatch(ctx context.Context) (rows []byte, done bool, err error) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	if c.closed {
 		return nil, true, nil
 	}
+	var b batch
 	if c.feed {
-		batch, done, err = c.nextFeedBatch()
+		b, done, err = c.nextFeedBatch()
 	} else {
-		batch, done, err = c.fill(c.obs.within(ctx))
+		b, done, err = c.fill(c.obs.within(ctx))
 	}
-	size := 0
-	for _, b := range batch {
-		size += len(b)
+	c.obs.reply(err, b.n, b.size)
+	if err != nil {
+		return nil, done, err
 	}
-	c.obs.reply(err, len(batch), size)
-	return batch, done, err
+	if b.rows == nil {
+		b.rows = []byte{}
+	}
+	return b.rows, done, nil
 }
 
 // fill reads rows into a batch until one of the batch limits is reached.
-func (c *cursor) fill(ctx context.Context) (batch []json.RawMessage, done bool, err error) {
+func (c *cursor) fill(ctx context.Context) (b batch, done bool, err error) {
 	maxBytes, maxRows := c.maxB, c.maxRows
 	if c.first {
 		maxBytes = max(maxBytes/c.scale, 1)
@@ -107,39 +149,33 @@ func (c *cursor) fill(ctx context.Context) (batch []json.RawMessage, done bool, 
 		c.first = false
 	}
 	deadline := time.Now().Add(c.maxDur)
-	batch = []json.RawMessage{}
-	size := 0
-	for len(batch) < maxRows && size < maxBytes {
-		if len(batch) >= c.minRows && time.Now().After(deadline) {
+	for b.n < maxRows && b.size < maxBytes {
+		if b.n >= c.minRows && time.Now().After(deadline) {
 			break
 		}
 		v, ok, err := c.stream.Next(ctx)
 		if err != nil {
-			return nil, true, err
+			return batch{}, true, err
 		}
 		if !ok {
-			return batch, true, nil
+			return b, true, nil
 		}
-		b, err := json.Marshal(v)
-		if err != nil {
-			return nil, true, fmt.Errorf("encode row: %w", err)
+		if err := b.add(v); err != nil {
+			return batch{}, true, fmt.Errorf("encode row: %w", err)
 		}
-		batch = append(batch, b)
-		size += len(b)
 	}
-	return batch, false, nil
+	return b, false, nil
 }
 
 // nextFeedBatch sends what a feed has ready: nothing need be ready for the
 // first batch (so that run() returns at once), later batches wait for at
 // least one element.
-func (c *cursor) nextFeedBatch() ([]json.RawMessage, bool, error) {
-	batch := []json.RawMessage{}
-	size := 0
+func (c *cursor) nextFeedBatch() (batch, bool, error) {
+	var b batch
 	poll := reql.Poll(c.ctx)
-	for len(batch) < c.maxRows && size < c.maxB {
+	for b.n < c.maxRows && b.size < c.maxB {
 		ctx := poll
-		if len(batch) == 0 && !c.first {
+		if b.n == 0 && !c.first {
 			ctx = c.ctx
 		}
 		v, ok, err := c.stream.Next(ctx)
@@ -148,22 +184,19 @@ func (c *cursor) nextFeedBatch() ([]json.RawMessage, bool, error) {
 		}
 		if err != nil {
 			if c.stopped.Load() {
-				return nil, true, nil
+				return batch{}, true, nil
 			}
-			return nil, true, err
+			return batch{}, true, err
 		}
 		if !ok {
-			return batch, true, nil
+			return b, true, nil
 		}
-		b, err := json.Marshal(v)
-		if err != nil {
-			return nil, true, fmt.Errorf("encode change: %w", err)
+		if err := b.add(v); err != nil {
+			return batch{}, true, fmt.Errorf("encode change: %w", err)
 		}
-		batch = append(batch, b)
-		size += len(b)
 	}
 	c.first = false
-	return batch, false, nil
+	return b, false, nil
 }
 
 // close ends the cursor; a CONTINUE waiting on a feed is interrupted first.
