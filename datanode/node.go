@@ -40,6 +40,11 @@ type Config struct {
 	// FeedRetention is how many recent changes each table keeps for
 	// resumable changefeeds (0: the default).
 	FeedRetention int
+	// JSDisabled refuses r.js; HTTPAllowAll lets r.http reach any host
+	// (dev mode); otherwise r.http reaches only the hosts in HTTPAllow.
+	JSDisabled   bool
+	HTTPAllowAll bool
+	HTTPAllow    []string
 }
 
 // Node is a running data node.
@@ -99,6 +104,7 @@ func Start(cfg Config) (*Node, error) {
 	}
 	id := st.Identity()
 	env := &reql.Env{Store: reql.WithCatalogFeed(store), ServerName: id.Name, ServerID: id.ID}
+	env.SetExtOptions(reql.ExtOptions{JSDisabled: cfg.JSDisabled, HTTPAllowAll: cfg.HTTPAllowAll, HTTPAllow: cfg.HTTPAllow})
 	ws := wire.NewServer(env, users{"admin": admin}, log)
 	if err := ws.Instrument(wire.Instrumentation{Meters: mp, Tracers: tp, SlowQuery: cfg.SlowQuery}); err != nil {
 		eng.Close()

@@ -138,6 +138,9 @@ func serve(cfg config.Serve, stderr io.Writer) error {
 		Tracers:       tracing.Provider(),
 		SlowQuery:     time.Duration(cfg.SlowQueryMS) * time.Millisecond,
 		CacheBytes:    int64(cfg.CacheSizeMB) << 20,
+		JSDisabled:    !cfg.JS,
+		HTTPAllowAll:  cfg.DevMode,
+		HTTPAllow:     cfg.HTTPAllow,
 		FeedRetention: cfg.FeedRetention,
 	})
 	if err != nil {

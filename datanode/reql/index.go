@@ -75,6 +75,9 @@ func IndexKeys(ix IndexConfig, doc map[string]any) (keys [][]byte, err error) {
 	if err != nil {
 		return nil, nil
 	}
+	if ix.Geo {
+		return geoIndexKeys(v, ix.Multi), nil
+	}
 	values := []any{v}
 	if ix.Multi {
 		arr, isArr := v.([]any)
@@ -149,6 +152,11 @@ func nonDeterministic(t *Term) (string, bool) {
 	switch t.Type {
 	case TermNow, TermRandom, TermJavascript, TermHttp, TermTable, TermDb, TermGet, TermGetAll,
 		TermBetween, TermSample:
+		return termNames[t.Type], true
+	case TermLine, TermPolygon, TermCircle, TermDistance, TermIntersects, TermIncludes, TermGeojson,
+		TermFill, TermPolygonSub, TermGetIntersecting, TermGetNearest:
+		// Geometric computations may differ between machines (RethinkDB's
+		// geo_term_t); only POINT and TO_GEOJSON are deterministic.
 		return termNames[t.Type], true
 	case TermUuid:
 		if len(t.Args) == 0 {

@@ -29,6 +29,15 @@ type TableConfig struct {
 	Replicas   int    `json:"replicas"`
 	// Indexes are the table's secondary indexes.
 	Indexes []IndexConfig `json:"indexes,omitempty"`
+	// WriteHook is the table's write hook (set_write_hook), nil when none.
+	WriteHook *WriteHookConfig `json:"write_hook,omitempty"`
+}
+
+// WriteHookConfig is a table's write hook: a deterministic ReQL function
+// (context, old_val, new_val) -> new_val, stored as its wire JSON, run on
+// every write to the table (see terms_hook.go).
+type WriteHookConfig struct {
+	Function json.RawMessage `json:"function"` // wire JSON of a three-argument FUNC term
 }
 
 // IndexConfig is a secondary index: a deterministic ReQL function of a
@@ -99,6 +108,9 @@ type Store interface {
 	CreateIndex(ctx context.Context, db, table string, ix IndexConfig) (IndexConfig, error)
 	// DropIndex removes a secondary index and its entries.
 	DropIndex(ctx context.Context, db, table, name string) error
+	// SetWriteHook sets a table's write hook (nil removes it) in its
+	// persisted configuration.
+	SetWriteHook(ctx context.Context, db, table string, hook *WriteHookConfig) error
 	// ReconfigureTable changes a table's shard and replica counts, returning
 	// the configuration before and after.
 	ReconfigureTable(ctx context.Context, db, table string, shards, replicas int) (old, updated TableConfig, err error)

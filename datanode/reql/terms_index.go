@@ -54,10 +54,12 @@ func evalIndexCreate(c *evalCtx, t *Term) (any, error) {
 	if _, ok := multi.(bool); !ok {
 		return nil, typeErr("BOOL", multi, t.Optargs["multi"])
 	}
-	if geo, err := c.optDatum(t, "geo", false); err != nil {
+	geo, err := c.optDatum(t, "geo", false)
+	if err != nil {
 		return nil, err
-	} else if geo == true {
-		return nil, newErr(ErrQueryLogic, "Geospatial indexes are not yet implemented in PhotonDB.")
+	}
+	if _, ok := geo.(bool); !ok {
+		return nil, typeErr("BOOL", geo, t.Optargs["geo"])
 	}
 	// The function: given, or r.row(name) by default. A non-function value
 	// is a constant function, as in RethinkDB.
@@ -80,7 +82,7 @@ func evalIndexCreate(c *evalCtx, t *Term) (any, error) {
 	if err != nil {
 		return nil, fmt.Errorf("encode index function: %w", err)
 	}
-	if _, err := c.env.Store.CreateIndex(c.ctx, tbl.DB, tbl.Name, IndexConfig{Name: name, Function: raw, Multi: multi.(bool)}); err != nil {
+	if _, err := c.env.Store.CreateIndex(c.ctx, tbl.DB, tbl.Name, IndexConfig{Name: name, Function: raw, Multi: multi.(bool), Geo: geo.(bool)}); err != nil {
 		return nil, err
 	}
 	return map[string]any{"created": 1.0}, nil
@@ -241,6 +243,9 @@ func evalBetween(c *evalCtx, t *Term) (any, error) {
 	}
 	index, err := c.optString(t, "index", tbl.store.Config().PrimaryKey)
 	if err != nil {
+		return nil, err
+	}
+	if err := geoIndexRefused(tbl, index); err != nil {
 		return nil, err
 	}
 	lo, err := c.indexBound(t.Args[1])

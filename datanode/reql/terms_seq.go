@@ -1546,6 +1546,9 @@ func (c *evalCtx) orderByOne(t *Term, v any) (any, error) {
 		}
 		var scan Stream = &lazyTableScan{table: tbl, reverse: desc}
 		if name != tbl.store.Config().PrimaryKey {
+			if err := geoIndexRefused(tbl, name); err != nil {
+				return nil, err
+			}
 			scan = &indexRangeStream{table: tbl, index: name, reverse: desc}
 		}
 		if len(keys) == 0 {

@@ -381,6 +381,9 @@ func (s *seqTestStore) ReconfigureTable(context.Context, string, string, int, in
 	return TableConfig{}, TableConfig{}, newErr(ErrOpFailed, "not in the test store")
 }
 func (s *seqTestStore) Sync(context.Context) error { return nil }
+func (s *seqTestStore) SetWriteHook(context.Context, string, string, *WriteHookConfig) error {
+	return newErr(ErrOpFailed, "not in the test store")
+}
 func (s *seqTestStore) DropIndex(context.Context, string, string, string) error {
 	return newErr(ErrOpFailed, "no indexes in the test store")
 }

@@ -37,11 +37,14 @@ func evalGet(c *evalCtx, t *Term) (any, error) {
 	if _, err := EncodeKey(key); err != nil {
 		return nil, err
 	}
-	doc, err := tbl.store.Get(c.ctx, key)
+	// The query's result itself (r.table(..).get(k) run on its own) is
+	// sent as stored, and need not be decoded when the caller takes raw
+	// results.
+	doc, raw, err := getDoc(c.ctx, tbl.store, key, t != c.rawRoot)
 	if err != nil {
 		return nil, err
 	}
-	return &SingleSelection{table: tbl, key: key, doc: doc}, nil
+	return &SingleSelection{table: tbl, key: key, doc: doc, raw: raw}, nil
 }
 
 func evalGetAll(c *evalCtx, t *Term) (any, error) {
@@ -54,6 +57,9 @@ func evalGetAll(c *evalCtx, t *Term) (any, error) {
 		return nil, err
 	}
 	if index != tbl.store.Config().PrimaryKey {
+		if err := geoIndexRefused(tbl, index); err != nil {
+			return nil, err
+		}
 		var keys [][]byte
 		for _, a := range t.Args[1:] {
 			k, err := c.evalDatum(a)

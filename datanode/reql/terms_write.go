@@ -168,6 +168,10 @@ func evalInsert(c *evalCtx, t *Term) (any, error) {
 		}
 	}
 	pk := tbl.store.Config().PrimaryKey
+	hook, err := c.writeHookWrap(t, tbl)
+	if err != nil {
+		return nil, err
+	}
 	stats := &writeStats{returnChanges: returnChanges}
 	ops := make([]*WriteOp, 0, len(docs))
 	var rejected []*WriteOp
@@ -187,7 +191,11 @@ func evalInsert(c *evalCtx, t *Term) (any, error) {
 			rejected = append(rejected, &WriteOp{Err: err})
 			continue
 		}
-		ops = append(ops, &WriteOp{Key: key, Apply: c.insertApply(doc, conflict, pk)})
+		apply := c.insertApply(doc, conflict, pk)
+		if hook != nil {
+			apply = hook(apply)
+		}
+		ops = append(ops, &WriteOp{Key: key, Apply: apply})
 	}
 	if err := tbl.store.Write(c.ctx, ops, durability); err != nil {
 		return nil, err
@@ -399,9 +407,17 @@ func (c *evalCtx) writeSelection(t *Term, mk func(pk string, arg func(map[string
 		}
 		mut = mk(pk, arg)
 	}
+	hook, err := c.writeHookWrap(t, tbl)
+	if err != nil {
+		return nil, err
+	}
 	stats := &writeStats{returnChanges: returnChanges}
 	newOp := func(key any) *WriteOp {
-		return &WriteOp{Key: key, Apply: func(old map[string]any) (map[string]any, error) { return mut(c, old) }}
+		apply := func(old map[string]any) (map[string]any, error) { return mut(c, old) }
+		if hook != nil {
+			apply = hook(apply)
+		}
+		return &WriteOp{Key: key, Apply: apply}
 	}
 	if s, ok := target.(*SingleSelection); ok {
 		op := newOp(s.key)

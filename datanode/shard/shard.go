@@ -595,8 +595,8 @@ func (t *Table) docKey(key any) ([]byte, error) {
 }
 
 func decodeDoc(raw []byte) (map[string]any, error) {
-	var doc map[string]any
-	if err := json.Unmarshal(raw, &doc); err != nil {
+	doc, err := reql.UnmarshalObject(raw)
+	if err != nil {
 		return nil, fmt.Errorf("decode document: %w", err)
 	}
 	return doc, nil
@@ -610,22 +610,36 @@ func (t *Table) checkLive() error {
 }
 
 // Get implements reql.TableStore.
-func (t *Table) Get(_ context.Context, key any) (map[string]any, error) {
+func (t *Table) Get(ctx context.Context, key any) (map[string]any, error) {
+	doc, _, err := t.GetRaw(ctx, key, true)
+	return doc, err
+}
+
+// GetRaw implements reql.RawGetter: documents are stored as their
+// MarshalJSON encoding (see Write).
+func (t *Table) GetRaw(_ context.Context, key any, decode bool) (map[string]any, []byte, error) {
 	if err := t.checkLive(); err != nil {
-		return nil, err
+		return nil, nil, err
 	}
 	k, err := t.docKey(key)
 	if err != nil {
-		return nil, err
+		return nil, nil, err
 	}
 	raw, err := t.s.eng.Get(k)
 	if errors.Is(err, storage.ErrNotFound) {
-		return nil, nil
+		return nil, nil, nil
 	}
 	if err != nil {
-		return nil, fmt.Errorf("get %s.%s: %w", t.cfg.DB, t.cfg.Name, err)
+		return nil, nil, fmt.Errorf("get %s.%s: %w", t.cfg.DB, t.cfg.Name, err)
 	}
-	return decodeDoc(raw)
+	if !decode {
+		return nil, raw, nil
+	}
+	doc, err := decodeDoc(raw)
+	if err != nil {
+		return nil, nil, err
+	}
+	return doc, raw, nil
 }
 
 // Count implements reql.TableStore. It counts keys without decoding
@@ -737,7 +751,7 @@ func (t *Table) Write(_ context.Context, ops []*reql.WriteOp, durability string)
 		case next == nil:
 			b.Delete(keys[i])
 		default:
-			raw, err := json.Marshal(next)
+			raw, err := reql.MarshalJSON(next)
 			if err != nil {
 				op.Err = fmt.Errorf("encode document: %w", err)
 				op.New = old
@@ -863,4 +877,22 @@ func (s *Store) ReconfigureTable(_ context.Context, db, table string, shards, re
 		return reql.TableConfig{}, reql.TableConfig{}, err
 	}
 	return old, t.cfg, nil
+}
+
+// SetWriteHook implements reql.WriteHookStore: it sets (nil: removes) a
+// table's write hook in its persisted configuration.
+func (s *Store) SetWriteHook(_ context.Context, db, table string, hook *reql.WriteHookConfig) error {
+	t, err := s.table(db, table)
+	if err != nil {
+		return err
+	}
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	old := t.cfg
+	t.cfg.WriteHook = hook
+	if err := t.saveConfigLocked(); err != nil {
+		t.cfg = old
+		return err
+	}
+	return nil
 }

@@ -40,6 +40,43 @@ type Serve struct {
 	SlowQueryMS   int           // log queries slower than this, in ms (0: off)
 	CacheSizeMB   int           // storage cache budget, MB (RethinkDB's --cache-size)
 	FeedRetention int           // recent changes kept per table for changes({since})
+	JS            bool          // r.js allowed (--js; --no-js disables it)
+	HTTPAllow     []string      // hosts r.http may reach outside dev mode (--http-allow)
+}
+
+// listFlag is a comma-separated, repeatable string list flag.
+type listFlag struct{ list *[]string }
+
+func (l listFlag) String() string {
+	if l.list == nil {
+		return ""
+	}
+	return strings.Join(*l.list, ",")
+}
+
+func (l listFlag) Set(v string) error {
+	for _, item := range strings.Split(v, ",") {
+		if item = strings.TrimSpace(item); item != "" {
+			*l.list = append(*l.list, item)
+		}
+	}
+	return nil
+}
+
+// noFlag is --no-js: a boolean flag that clears another.
+type noFlag struct{ target *bool }
+
+func (n noFlag) String() string   { return "false" }
+func (n noFlag) IsBoolFlag() bool { return true }
+func (n noFlag) Set(v string) error {
+	b, err := strconv.ParseBool(v)
+	if err != nil {
+		return err
+	}
+	if b {
+		*n.target = false
+	}
+	return nil
 }
 
 // legacyEnv maps flag names to the environment variables of the original
@@ -82,6 +119,9 @@ func ParseServe(args []string, getenv func(string) string, out io.Writer) (Serve
 	fs.IntVar(&c.SlowQueryMS, "slow-query-ms", 1000, "log queries whose first response takes at least this many ms (0: off)")
 	fs.IntVar(&c.CacheSizeMB, "cache-size", 256, "storage cache size in MB (documents read from disk are cached up to this budget)")
 	fs.IntVar(&c.FeedRetention, "feed-retention", 10000, "recent changes each table keeps so that changefeeds can resume with changes({since})")
+	fs.BoolVar(&c.JS, "js", true, "allow r.js (server-side JavaScript); --js=false or --no-js disables it")
+	fs.Var(noFlag{&c.JS}, "no-js", "disable r.js (same as --js=false)")
+	fs.Var(listFlag{&c.HTTPAllow}, "http-allow", "hosts r.http may reach, comma-separated (host, *.domain or host:port); r.http reaches every host in --dev-mode and none otherwise unless listed")
 	fs.Usage = func() {
 		fmt.Fprintln(out, "Usage: photondb serve [flags]\n\nRuns the control plane and one data node in one process.\nEvery flag can also be set as PHOTONDB_<FLAG> (e.g. PHOTONDB_DRIVER_PORT).\n\nFlags:")
 		fs.PrintDefaults()

@@ -2,6 +2,7 @@ package config
 
 import (
 	"io"
+	"strings"
 	"testing"
 	"time"
 )
@@ -76,5 +77,33 @@ func TestParseServeErrors(t *testing.T) {
 				t.Fatal("expected an error")
 			}
 		})
+	}
+}
+
+func TestParseServeJSAndHTTPAllow(t *testing.T) {
+	none := func(string) string { return "" }
+	for _, tc := range []struct {
+		args    []string
+		env     map[string]string
+		js      bool
+		allowed []string
+	}{
+		{args: nil, js: true},
+		{args: []string{"--no-js"}, js: false},
+		{args: []string{"--js=false"}, js: false},
+		{args: []string{"--http-allow", "api.example.com, *.example.org", "--http-allow=127.0.0.1:8080"}, js: true, allowed: []string{"api.example.com", "*.example.org", "127.0.0.1:8080"}},
+		{env: map[string]string{"PHOTONDB_HTTP_ALLOW": "a.com,b.com", "PHOTONDB_JS": "false"}, js: false, allowed: []string{"a.com", "b.com"}},
+	} {
+		getenv := none
+		if tc.env != nil {
+			getenv = func(k string) string { return tc.env[k] }
+		}
+		c, err := ParseServe(tc.args, getenv, io.Discard)
+		if err != nil {
+			t.Fatalf("%v: %v", tc.args, err)
+		}
+		if c.JS != tc.js || strings.Join(c.HTTPAllow, "|") != strings.Join(tc.allowed, "|") {
+			t.Errorf("%v %v: js %v allow %q, want %v %q", tc.args, tc.env, c.JS, c.HTTPAllow, tc.js, tc.allowed)
+		}
 	}
 }

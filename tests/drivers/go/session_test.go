@@ -267,9 +267,9 @@ func TestUnimplementedTerm(t *testing.T) {
 		name string
 		term r.Term
 	}{
-		{"top-level r.js", r.JS("1")},
-		{"nested in array", r.Expr([]interface{}{1, r.JS("1")})},
-		{"nested in insert", table.Insert(map[string]interface{}{"id": "x", "v": r.JS("1")})},
+		{"top-level r.grant", r.Grant("bob", map[string]interface{}{"read": true})},
+		{"nested in array", r.Expr([]interface{}{1, r.Grant("bob", map[string]interface{}{"read": true})})},
+		{"nested in insert", table.Insert(map[string]interface{}{"id": "x", "v": r.Grant("bob", map[string]interface{}{"read": true})})},
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
