@@ -70,7 +70,9 @@ func TestTablesWithTheGoDriver(t *testing.T) {
 
 	t.Run("writes", func(t *testing.T) {
 		res := runMap(t, sess, r.Table("people").Insert(map[string]any{"id": 1, "age": 100}, r.InsertOpts{
-			Conflict: func(id, oldDoc, newDoc r.Term) r.Term { return oldDoc.Merge(map[string]any{"age": newDoc.Field("age")}) },
+			Conflict: func(id, oldDoc, newDoc r.Term) r.Term {
+				return oldDoc.Merge(map[string]any{"age": newDoc.Field("age")})
+			},
 		}))
 		if res["replaced"] != float64(1) {
 			t.Fatalf("conflict function: %v", res)
