@@ -22,6 +22,7 @@ import (
 	"github.com/photondb-io/photondb/datanode/shard"
 	"github.com/photondb-io/photondb/datanode/storage"
 	"github.com/photondb-io/photondb/datanode/wire"
+	"github.com/photondb-io/photondb/shared/telemetry"
 )
 
 // Config configures a data node.
@@ -37,6 +38,8 @@ type Config struct {
 	SlowQuery time.Duration
 	// CacheBytes is the storage cache budget (0: the engine's default).
 	CacheBytes int64
+	// RecentLogs returns the recent log records (rethinkdb.logs); nil: none.
+	RecentLogs func() []telemetry.LogEntry
 	// FeedRetention is how many recent changes each table keeps for
 	// resumable changefeeds (0: the default).
 	FeedRetention int
@@ -106,6 +109,7 @@ func Start(cfg Config) (*Node, error) {
 	env := &reql.Env{Store: reql.WithCatalogFeed(store), ServerName: id.Name, ServerID: id.ID}
 	env.SetExtOptions(reql.ExtOptions{JSDisabled: cfg.JSDisabled, HTTPAllowAll: cfg.HTTPAllowAll, HTTPAllow: cfg.HTTPAllow})
 	ws := wire.NewServer(env, users{"admin": admin}, log)
+	env.Live = &live{ws: ws, store: store, logs: cfg.RecentLogs}
 	if err := ws.Instrument(wire.Instrumentation{Meters: mp, Tracers: tp, SlowQuery: cfg.SlowQuery}); err != nil {
 		eng.Close()
 		return nil, err

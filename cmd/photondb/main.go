@@ -142,6 +142,7 @@ func serve(cfg config.Serve, stderr io.Writer) error {
 		HTTPAllowAll:  cfg.DevMode,
 		HTTPAllow:     cfg.HTTPAllow,
 		FeedRetention: cfg.FeedRetention,
+		RecentLogs:    logs.Recent.Entries,
 	})
 	if err != nil {
 		return err

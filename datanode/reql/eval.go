@@ -12,6 +12,9 @@ type Env struct {
 	Store      Store
 	ServerName string
 	ServerID   string
+	// Live supplies the running figures that rethinkdb.stats, server_status
+	// and logs show (nil: zeros and no log entries).
+	Live LiveSource
 }
 
 // Database is the value of DB.

@@ -22,6 +22,26 @@ var systemTables = []string{
 
 var processStart = time.Now()
 
+// LiveSource is where the system tables read what the server is doing: the
+// same counters /_metrics exports, and the recent log records.
+type LiveSource interface {
+	// QueryEngine returns client_connections, clients_active,
+	// queries_per_sec, read_docs_per_sec, written_docs_per_sec and the
+	// read_docs_total / written_docs_total counters.
+	QueryEngine() map[string]any
+	// Logs returns the recent log records, oldest first, each with
+	// id, level, message and timestamp (a TIME).
+	Logs() []map[string]any
+}
+
+func (s *systemTable) queryEngine() map[string]any {
+	if s.c.env.Live == nil {
+		return map[string]any{"client_connections": 0.0, "clients_active": 0.0, "queries_per_sec": 0.0,
+			"read_docs_per_sec": 0.0, "written_docs_per_sec": 0.0, "read_docs_total": 0.0, "written_docs_total": 0.0}
+	}
+	return s.c.env.Live.QueryEngine()
+}
+
 func (c *evalCtx) systemTable(name string, uuidIDs bool) (*Table, error) {
 	i := sort.SearchStrings(systemTables, name)
 	if i == len(systemTables) || systemTables[i] != name {
@@ -94,13 +114,24 @@ func (s *systemTable) docs(ctx context.Context) ([]map[string]any, error) {
 			map[string]any{"id": "auth", "auth_key": nil},
 			map[string]any{"id": "heartbeat", "heartbeat_timeout_secs": 10.0})
 	case "stats":
-		out = append(out, map[string]any{"id": []any{"cluster"}, "query_engine": map[string]any{
-			"client_connections": 0.0, "clients_active": 0.0, "queries_per_sec": 0.0, "read_docs_per_sec": 0.0, "written_docs_per_sec": 0.0}})
-		out = append(out, map[string]any{"id": []any{"server", env.ServerID}, "server": env.ServerName})
+		qe := s.queryEngine()
+		cluster := map[string]any{}
+		for _, k := range []string{"client_connections", "clients_active", "queries_per_sec", "read_docs_per_sec", "written_docs_per_sec"} {
+			cluster[k] = qe[k]
+		}
+		out = append(out, map[string]any{"id": []any{"cluster"}, "query_engine": cluster})
+		out = append(out, map[string]any{"id": []any{"server", env.ServerID}, "server": env.ServerName, "query_engine": qe})
 	case "jobs":
 		out = append(out, map[string]any{"id": []any{"query", NewUUID()}, "type": "query", "servers": []any{env.ServerName},
 			"duration_sec": time.Since(c.now).Seconds(), "info": map[string]any{"client_address": "", "client_port": 0.0}})
-	case "current_issues", "logs", "permissions":
+	case "logs":
+		if env.Live != nil {
+			for _, l := range env.Live.Logs() {
+				l["server"] = env.ServerName
+				out = append(out, l)
+			}
+		}
+	case "current_issues", "permissions":
 		// Nothing to report on a healthy single node; no log or permission
 		// entries are kept yet.
 	}

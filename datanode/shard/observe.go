@@ -250,3 +250,19 @@ func (it *observedIter) Close() error {
 	endSpan(it.span, scanErr, it.rows)
 	return err
 }
+
+// Totals returns the documents read and written through an instrumented
+// store (see Instrument) since it started; zero for other stores.
+func Totals(s reql.Store) (reads, writes int64) {
+	o, ok := s.(*observedStore)
+	if !ok {
+		return 0, 0
+	}
+	o.counters.Range(func(_, v any) bool {
+		c := v.(*tableCounters)
+		reads += c.reads.Load()
+		writes += c.writes.Load()
+		return true
+	})
+	return reads, writes
+}

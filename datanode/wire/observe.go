@@ -178,6 +178,7 @@ type observer struct {
 	noSpans  bool // tracing records nothing: no span per query, ids made when a slow query is logged
 	slow     time.Duration
 	rate     *telemetry.Rate
+	active   atomic.Int64                          // open driver connections, for rethinkdb.stats
 	counts   [numFamilies][numResults]atomic.Int64 // photondb_queries_total
 	latency  metric.Float64Histogram
 	conns    metric.Int64UpDownCounter
@@ -271,12 +272,25 @@ func (o *observer) handshake(ok bool) {
 	if ok {
 		o.connects.Add(ctx, 1, o.connOK...)
 		o.conns.Add(ctx, 1)
+		o.active.Add(1)
 	} else {
 		o.connects.Add(ctx, 1, o.connError...)
 	}
 }
 
-func (o *observer) disconnected() { o.conns.Add(context.Background(), -1) }
+func (o *observer) disconnected() {
+	o.conns.Add(context.Background(), -1)
+	o.active.Add(-1)
+}
+
+// Figures returns the open driver connections and the queries per second
+// (over the last seconds), as rethinkdb.stats shows them.
+func (s *Server) Figures() (connections int64, queriesPerSec float64) {
+	if s.obs == nil {
+		return 0, 0
+	}
+	return s.obs.active.Load(), s.obs.rate.PerSecond(time.Now())
+}
 
 func (o *observer) cursorOpened() {
 	o.cursors.Add(context.Background(), 1)

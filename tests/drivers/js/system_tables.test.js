@@ -102,6 +102,20 @@ describe('system tables', { timeout: 60000 }, () => {
     await Promise.all([feed.close(), dbFeed.close()]);
   });
 
+  it('stats and logs read the live counters and the log', async () => {
+    await r.table('table_config', { db: 'rethinkdb' }).count().run(conn).catch(() => {});
+    for (let i = 0; i < 20; i++) await r.expr(i).run(conn);
+    const stats = await toArray(await sys('stats').run(conn));
+    const cluster = stats.find((s) => s.id[0] === 'cluster');
+    assert.ok(cluster.query_engine.client_connections >= 1, JSON.stringify(cluster));
+    assert.ok(cluster.query_engine.queries_per_sec > 0, JSON.stringify(cluster));
+    const server = stats.find((s) => s.id[0] === 'server');
+    assert.ok(server.query_engine.written_docs_total >= 1, JSON.stringify(server));
+    const logs = await toArray(await sys('logs').run(conn));
+    assert.ok(logs.some((l) => /photondb ready/.test(l.message)), 'the start-up log line is in rethinkdb.logs');
+    assert.ok(logs.every((l) => l.timestamp instanceof Date && typeof l.level === 'string' && l.server === info.name));
+  });
+
   it('other system tables are read-only', async () => {
     const res = await sys('server_config').insert({ name: 'x' }).run(conn).catch((e) => e);
     assert.ok(res instanceof r.Error.ReqlOpFailedError, `got ${res}`);
