@@ -66,6 +66,9 @@ func evalChanges(c *evalCtx, t *Term) (any, error) {
 			return c.newLimitFeed(&Selection{table: x.table, feedOrder: x.feedOrder, feedLimit: 1}, f, t)
 		}
 		tbl, f.point, f.key = x.table, true, x.key
+	case *feedable:
+		tbl, f.match, f.steps = x.table, x.match, x.steps
+		x.Stream.Close()
 	case *Selection:
 		if x.feedOrder != nil {
 			if err := f.options(c, t, true); err != nil {
@@ -111,6 +114,7 @@ type feedStream struct {
 	point   bool
 	key     any
 	match   func(map[string]any) (bool, error)
+	steps   []feedStep // map/pluck/filter applied after match (feedable)
 
 	queueSize                                   int
 	squash                                      bool
@@ -252,8 +256,14 @@ func (f *feedStream) initialItem(doc map[string]any) (any, bool, error) {
 			return nil, false, nil
 		}
 	}
+	var v any = doc
+	if len(f.steps) > 0 {
+		if v = f.applySteps(v); v == nil {
+			return nil, false, nil
+		}
+	}
 	f.sentInitial = true
-	return f.typed(map[string]any{"new_val": doc}, "initial"), true, nil
+	return f.typed(map[string]any{"new_val": v}, "initial"), true, nil
 }
 
 func (f *feedStream) typed(m map[string]any, kind string) map[string]any {
@@ -351,6 +361,9 @@ func (f *feedStream) changeItem(ch changefeed.Change) (any, bool, error) {
 				newV = nil
 			}
 		}
+	}
+	if len(f.steps) > 0 {
+		oldV, newV = f.applySteps(oldV), f.applySteps(newV)
 	}
 	if oldV == nil && newV == nil {
 		return nil, false, nil
@@ -485,4 +498,60 @@ func (u *unionFeed) Close() error {
 	}
 	u.members = nil
 	return nil
+}
+
+// feedStep is one per-document transformation between a table and
+// changes(): a filter (keep false drops the value) or a map/pluck.
+type feedStep func(v any) (out any, keep bool, err error)
+
+// feedable is a stream derived from a table by per-document steps (map,
+// pluck, filter, ... in any order) that a changefeed can follow: the feed
+// applies the same steps to old_val and new_val.
+type feedable struct {
+	Stream
+	table *Table
+	match func(map[string]any) (bool, error)
+	steps []feedStep
+}
+
+// derive marks res, computed from src by one per-document step, as
+// followable when src is (a table, a followable selection or a feedable).
+func derive(src, res any, step feedStep) any {
+	s, isStream := res.(Stream)
+	if !isStream {
+		return res
+	}
+	var tbl *Table
+	var match func(map[string]any) (bool, error)
+	var steps []feedStep
+	switch x := src.(type) {
+	case *Table:
+		tbl = x
+	case *Selection:
+		if !x.feedOK {
+			return res
+		}
+		tbl, match = x.table, x.feedMatch
+	case *feedable:
+		tbl, match, steps = x.table, x.match, x.steps
+	default:
+		return res
+	}
+	return &feedable{Stream: s, table: tbl, match: match, steps: append(steps[:len(steps):len(steps)], step)}
+}
+
+// applySteps runs a feed's steps on one side of a change; nil when the
+// document does not belong (a filter dropped it, or a step failed on it).
+func (f *feedStream) applySteps(v any) any {
+	for _, step := range f.steps {
+		if v == nil {
+			return nil
+		}
+		out, keep, err := step(v)
+		if err != nil || !keep {
+			return nil
+		}
+		v = out
+	}
+	return v
 }

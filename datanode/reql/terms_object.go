@@ -197,7 +197,8 @@ func (c *evalCtx) objApplyStream(t *Term, op *objOp, v any) (any, error) {
 			return &Selection{table: x.table, stream: s}, nil
 		}
 	}
-	return s, nil
+	// pluck/without/merge/... over a table can be followed by changes().
+	return derive(v, s, func(x any) (any, bool, error) { return c.objElem(t, op, x) }), nil
 }
 
 // objStream maps a stream, dropping the elements f does not keep.

@@ -593,13 +593,21 @@ func (c *evalCtx) mapOne(t *Term, v any) (any, error) {
 		sv.close()
 		return nil, err
 	}
-	return c.transform(sv, t, false, func(v any, emit func(any) error) error {
+	res, err := c.transform(sv, t, false, func(v any, emit func(any) error) error {
 		r, err := c.apply(fn, v)
 		if err != nil {
 			return err
 		}
 		return emit(r)
 	})
+	if err != nil {
+		return nil, err
+	}
+	// map over a table can be followed by changes().
+	return derive(v, res, func(x any) (any, bool, error) {
+		r, err := c.apply(fn, x)
+		return r, err == nil, err
+	}), nil
 }
 
 // transform applies step to every element: eagerly on arrays (the result is
@@ -714,6 +722,12 @@ func (c *evalCtx) filterOne(t *Term, v any) (any, error) {
 		}
 		return emit(v)
 	})
+	if _, derived := v.(*feedable); derived && err == nil {
+		return derive(v, res, func(x any) (any, bool, error) {
+			ok, err := c.test(p, x)
+			return x, ok, err
+		}), nil
+	}
 	// A filter on a table (or on a feedable selection) can be followed by
 	// a changefeed: documents belong to it when they pass the predicate.
 	if sel, ok := res.(*Selection); ok && err == nil {

@@ -218,6 +218,22 @@ describe('changefeeds', { timeout: 120000 }, () => {
     assert.match(err.msg, /no longer retained/);
   });
 
+  it('map, pluck and filter before changes() shape both sides of each change', async () => {
+    const t = await fresh([{ id: 1, name: 'ann', age: 30, secret: 'x' }]);
+    const plucked = await r.table(t).pluck('id', 'age').changes({ includeInitial: true }).run(conn);
+    const mapped = await r.table(t).map((d) => ({ id: d('id'), older: d('age').add(1) })).filter(r.row('older').gt(40)).changes().run(conn);
+    assert.deepEqual(await take(plucked, 1), [{ new_val: { id: 1, age: 30 } }]);
+    await r.table(t).get(1).update({ age: 45 }).run(writer);
+    await r.table(t).insert({ id: 2, name: 'bo', age: 10 }).run(writer);
+    assert.deepEqual(await take(plucked, 2), [
+      { old_val: { id: 1, age: 30 }, new_val: { id: 1, age: 45 } },
+      { old_val: null, new_val: { id: 2, age: 10 } },
+    ]);
+    // The mapped+filtered feed sees document 1 enter (31 -> 46 > 40) and not document 2.
+    assert.deepEqual(await take(mapped, 1), [{ old_val: null, new_val: { id: 1, older: 46 } }]);
+    await Promise.all([plucked.close(), mapped.close()]);
+  });
+
   it('transforms after changes() work on the feed', async () => {
     const t = await fresh();
     const feed = await r.table(t).changes().filter(r.row('new_val')('v').gt(1))('new_val')('v').run(conn);
