@@ -21,6 +21,9 @@ func init() {
 	register(TermIndexWait, spec{minArgs: 1, maxArgs: -1, eval: evalIndexWait})
 	register(TermIndexRename, spec{minArgs: 3, maxArgs: 3, optargs: []string{"overwrite"}, eval: evalIndexRename})
 	register(TermBetween, spec{minArgs: 3, maxArgs: 3, optargs: []string{"index", "left_bound", "right_bound"}, eval: evalBetween})
+	// BETWEEN_DEPRECATED is the pre-2.1 between, where null meant unbounded
+	// (older drivers still send it).
+	register(TermBetweenDeprecated, spec{minArgs: 3, maxArgs: 3, optargs: []string{"index", "left_bound", "right_bound"}, eval: evalBetweenDeprecated})
 }
 
 func (c *evalCtx) indexName(t *Term, tbl *Table) (string, error) {
@@ -398,4 +401,19 @@ func (s *indexEqualStream) Close() error {
 		return s.cur.Close()
 	}
 	return nil
+}
+
+func evalBetweenDeprecated(c *evalCtx, t *Term) (any, error) {
+	nt := *t
+	nt.Args = append([]*Term{}, t.Args...)
+	for i := 1; i <= 2; i++ {
+		if a := nt.Args[i]; a.Type == TermDatum && a.Datum == nil {
+			bound := TermMinval
+			if i == 2 {
+				bound = TermMaxval
+			}
+			nt.Args[i] = &Term{Type: bound, bt: a.bt}
+		}
+	}
+	return evalBetween(c, &nt)
 }
