@@ -67,6 +67,10 @@ func evalChanges(c *evalCtx, t *Term) (any, error) {
 		}
 		tbl, f.point, f.key = x.table, true, x.key
 	case *feedable:
+		if x.nondet {
+			x.Stream.Close()
+			return nil, newErr(ErrQueryLogic, "Cannot call `changes` after a non-deterministic function.")
+		}
 		tbl, f.match, f.steps = x.table, x.match, x.steps
 		x.Stream.Close()
 	case *Selection:
@@ -509,9 +513,23 @@ type feedStep func(v any) (out any, keep bool, err error)
 // applies the same steps to old_val and new_val.
 type feedable struct {
 	Stream
-	table *Table
-	match func(map[string]any) (bool, error)
-	steps []feedStep
+	table  *Table
+	match  func(map[string]any) (bool, error)
+	steps  []feedStep
+	nondet bool // a step is not deterministic: RethinkDB refuses a feed on it
+}
+
+// deriveTerm is derive for a step given by the term fn: a non-deterministic
+// function (r.now, r.random, r.js, table access, ...) makes the result
+// unfollowable, with RethinkDB's error at changes().
+func deriveTerm(src, res any, fn *Term, step feedStep) any {
+	out := derive(src, res, step)
+	if f, ok := out.(*feedable); ok {
+		if hookNonDeterministic(fn) {
+			f.nondet = true
+		}
+	}
+	return out
 }
 
 // derive marks res, computed from src by one per-document step, as
@@ -537,7 +555,11 @@ func derive(src, res any, step feedStep) any {
 	default:
 		return res
 	}
-	return &feedable{Stream: s, table: tbl, match: match, steps: append(steps[:len(steps):len(steps)], step)}
+	nondet := false
+	if f, ok := src.(*feedable); ok {
+		nondet = f.nondet
+	}
+	return &feedable{Stream: s, table: tbl, match: match, steps: append(steps[:len(steps):len(steps)], step), nondet: nondet}
 }
 
 // applySteps runs a feed's steps on one side of a change; nil when the

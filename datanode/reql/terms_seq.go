@@ -604,7 +604,7 @@ func (c *evalCtx) mapOne(t *Term, v any) (any, error) {
 		return nil, err
 	}
 	// map over a table can be followed by changes().
-	return derive(v, res, func(x any) (any, bool, error) {
+	return deriveTerm(v, res, t.Args[1], func(x any) (any, bool, error) {
 		r, err := c.apply(fn, x)
 		return r, err == nil, err
 	}), nil
@@ -723,7 +723,7 @@ func (c *evalCtx) filterOne(t *Term, v any) (any, error) {
 		return emit(v)
 	})
 	if _, derived := v.(*feedable); derived && err == nil {
-		return derive(v, res, func(x any) (any, bool, error) {
+		return deriveTerm(v, res, t.Args[1], func(x any) (any, bool, error) {
 			ok, err := c.test(p, x)
 			return x, ok, err
 		}), nil

@@ -142,7 +142,7 @@ func evalInsert(c *evalCtx, t *Term) (any, error) {
 	}
 	switch conflict.(type) {
 	case *Func:
-		if _, bad := nonDeterministic(t.Optargs["conflict"]); bad {
+		if hookNonDeterministic(t.Optargs["conflict"]) {
 			return nil, newErr(ErrQueryLogic, "Could not prove function deterministic.  Conflict functions must be deterministic.")
 		}
 	default:
@@ -367,7 +367,9 @@ func (c *evalCtx) writeSelection(t *Term, mk func(pk string, arg func(map[string
 		if err != nil {
 			return nil, err
 		}
-		if _, bad := nonDeterministic(t.Args[1]); bad && nonAtomic != true {
+		// r.now() is constant within a query, so allowed (RethinkDB's
+		// constant_now); randomness, JavaScript, HTTP and reads are not.
+		if hookNonDeterministic(t.Args[1]) && nonAtomic != true {
 			return nil, withBacktrace(newErr(ErrQueryLogic, "Could not prove argument deterministic.  Maybe you want to use the non_atomic flag?"), t.Args[1].bt)
 		}
 	}

@@ -84,7 +84,7 @@ func TestTablesWithTheGoDriver(t *testing.T) {
 		if res["replaced"] != float64(10) {
 			t.Fatalf("update on filter: %v", res)
 		}
-		err := runErr(t, sess, r.Table("people").Get(2).Update(map[string]any{"at": r.Now()}))
+		err := runErr(t, sess, r.Table("people").Get(2).Update(map[string]any{"r": r.Random()}))
 		assertReqlError[r.RQLQueryLogicError](t, "non-atomic update", err, "Could not prove argument deterministic.  Maybe you want to use the non_atomic flag?")
 	})
 

@@ -325,6 +325,8 @@ describe('changefeeds', { timeout: 120000 }, () => {
 
   it('refuses feeds on selections it cannot follow', async () => {
     const t = await fresh();
+    const nd = await expectReject(r.table(t).map((d) => d.merge({ n: r.random() })).changes().run(conn), r.Error.ReqlQueryLogicError);
+    assert.equal(nd.msg, 'Cannot call `changes` after a non-deterministic function.');
     const err = await expectReject(r.table(t).limit(2).changes().run(conn), r.Error.ReqlQueryLogicError);
     assert.match(err.msg, /Cannot call `changes`/);
   });

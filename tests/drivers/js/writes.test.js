@@ -29,7 +29,7 @@ describe('writes', { timeout: 90000 }, () => {
     const del = await T().insert({ id: 1 }, { conflict: () => null }).run(conn);
     assert.deepEqual(del, counts({ deleted: 1 }));
     assert.equal(await T().get(1).run(conn), null);
-    const err = await expectReject(T().insert({ id: 2 }, { conflict: () => r.now() }).run(conn), r.Error.ReqlQueryLogicError);
+    const err = await expectReject(T().insert({ id: 2 }, { conflict: () => r.random() }).run(conn), r.Error.ReqlQueryLogicError);
     assert.match(err.msg, /deterministic/);
   });
 
@@ -56,9 +56,12 @@ describe('writes', { timeout: 90000 }, () => {
 
   it('non-deterministic update functions need non_atomic', async () => {
     await T().insert({ id: 30, n: 0 }).run(conn);
-    const err = await expectReject(T().get(30).update({ at: r.now() }).run(conn), r.Error.ReqlQueryLogicError);
+    const err = await expectReject(T().get(30).update({ r: r.random() }).run(conn), r.Error.ReqlQueryLogicError);
     assert.equal(err.msg, 'Could not prove argument deterministic.  Maybe you want to use the non_atomic flag?');
-    const res = await T().get(30).update({ at: r.now() }, { nonAtomic: true }).run(conn);
+    let res = await T().get(30).update({ r: r.random() }, { nonAtomic: true }).run(conn);
+    assert.equal(res.replaced, 1);
+    // r.now() is constant within a query: allowed without non_atomic.
+    res = await T().get(30).update({ at: r.now() }).run(conn);
     assert.equal(res.replaced, 1);
     assert.ok((await T().get(30).run(conn)).at instanceof Date);
     await T().get(30).update((d) => ({ n: d('n').add(1) })).run(conn);
