@@ -748,6 +748,11 @@ func (t *Table) Write(_ context.Context, ops []*reql.WriteOp, durability string)
 		op.New = next
 		switch {
 		case next == nil && old == nil:
+		case next != nil && old != nil && reflect.DeepEqual(old, next):
+			// Unchanged: nothing to write, no index entry to touch, no
+			// change to publish (RethinkDB reports it as unchanged).
+			pending[string(keys[i])] = next
+			continue
 		case next == nil:
 			b.Delete(keys[i])
 		default:
