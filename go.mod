@@ -4,8 +4,9 @@ go 1.26.0
 
 require (
 	github.com/cockroachdb/pebble v1.1.5
+	github.com/danielgtaylor/huma/v2 v2.37.2
 	github.com/dop251/goja v0.0.0-20260917113740-793a2a65c13b
-	github.com/go-chi/chi/v5 v5.2.3
+	github.com/go-chi/chi/v5 v5.2.5
 	github.com/golang/geo v0.0.0-20260818125358-b200a1149890
 	github.com/google/btree v1.1.3
 	github.com/gorilla/websocket v1.5.3

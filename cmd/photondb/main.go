@@ -14,10 +14,12 @@ import (
 	"net/http"
 	"os"
 	"os/signal"
+	"sync"
 	"syscall"
 	"time"
 
 	"github.com/photondb-io/photondb/controlplane/api"
+	"github.com/photondb-io/photondb/controlplane/catalog"
 	"github.com/photondb-io/photondb/datanode"
 	"github.com/photondb-io/photondb/shared/config"
 	"github.com/photondb-io/photondb/shared/health"
@@ -150,11 +152,22 @@ func serve(cfg config.Serve, stderr io.Writer) error {
 	reg.Register("storage", node.CheckStorage)
 	reg.Register("catalog", node.CheckStorage) // the embedded catalog lives in the node's storage
 
+	// The control plane reaches the data node over the driver protocol,
+	// like any client (it never imports datanode/*).
+	dataNode, err := catalog.Dial(node.DriverAddr().String(), catalog.DriverOptions{})
+	if err != nil {
+		_ = node.Shutdown(context.Background())
+		return err
+	}
+	closeCatalog := sync.OnceFunc(func() { _ = dataNode.Close() })
+	defer closeCatalog()
+
 	timeout := time.Duration(cfg.Timeout) * time.Second
 	handler, err := api.NewHandler(reg, api.Options{
 		CORS: cfg.CORS, Timeout: timeout, MaxBodyBytes: int64(cfg.MaxBodyMB) << 20,
 		Metrics: metrics.Handler(), Meters: metrics.Provider(), Tracers: tracing.Provider(),
 		LongLived: map[string]http.Handler{"/api/changes": node.FeedHandler()},
+		Catalog:   dataNode, Version: version.Version,
 	})
 	if err != nil {
 		_ = node.Shutdown(context.Background())
@@ -188,6 +201,9 @@ func serve(cfg config.Serve, stderr io.Writer) error {
 	defer cancel()
 	// The data node drains first, while /health/ready still answers (not
 	// ready once the storage is closed); then the HTTP server stops.
+	// REST calls still in flight answer 503 from here on; the pool's idle
+	// connections must not hold up the node's drain.
+	closeCatalog()
 	nodeErr := node.Shutdown(shutCtx)
 	if err := srv.Shutdown(shutCtx); err != nil && !errors.Is(err, context.DeadlineExceeded) {
 		log.Warn("HTTP shutdown", "err", err)

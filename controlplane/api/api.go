@@ -1,7 +1,8 @@
 // Package api is the control plane's HTTP surface: today the health
 // endpoints and the Prometheus exposition (/_metrics) behind the common
 // middleware (tracing and request metrics, CORS, body size limit, request
-// timeout); the REST API (/api/v1, huma on chi) grows here.
+// timeout); and, when a catalog is given, the REST API (/api/v1, huma on
+// chi, see rest.go).
 package api
 
 import (
@@ -16,6 +17,7 @@ import (
 	"go.opentelemetry.io/otel/trace"
 	tracenoop "go.opentelemetry.io/otel/trace/noop"
 
+	"github.com/photondb-io/photondb/controlplane/catalog"
 	"github.com/photondb-io/photondb/shared/health"
 	"github.com/photondb-io/photondb/shared/telemetry"
 )
@@ -34,6 +36,11 @@ type Options struct {
 	// LongLived are handlers for long-lived connections (WebSocket
 	// changefeeds), served by path outside the request timeout.
 	LongLived map[string]http.Handler
+	// Catalog, when set, mounts the REST API: /api/v1 (databases and
+	// tables), the OpenAPI 3.1 document at /openapi.json and docs at /docs.
+	Catalog catalog.DataNode
+	// Version is the API version shown in the OpenAPI document.
+	Version string
 }
 
 // NewHandler returns the control plane's HTTP handler.
@@ -62,6 +69,9 @@ func NewHandler(h *health.Registry, o Options) (http.Handler, error) {
 	h.Mount(r)
 	if o.Metrics != nil {
 		r.Method(http.MethodGet, "/_metrics", o.Metrics)
+	}
+	if o.Catalog != nil {
+		mountREST(r, o.Catalog, o.Version)
 	}
 	if len(o.LongLived) == 0 {
 		return r, nil
