@@ -234,15 +234,7 @@ func evalFold(c *evalCtx, t *Term) (any, error) {
 		return nil
 	}
 	if sv.isArr {
-		res := []any{}
-		limit := c.arrayLimit()
-		out := func(x any) error {
-			if len(res) >= limit {
-				return c.errArrayLimit()
-			}
-			res = append(res, x)
-			return nil
-		}
+		out, res := c.arrayEmitter()
 		for _, e := range sv.arr {
 			if err := step(e, out); err != nil {
 				return nil, err
@@ -251,7 +243,7 @@ func evalFold(c *evalCtx, t *Term) (any, error) {
 		if err := finish(out); err != nil {
 			return nil, err
 		}
-		return res, nil
+		return res(), nil
 	}
 	src := sv.s
 	var pending []any

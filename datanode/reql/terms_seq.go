@@ -610,26 +610,33 @@ func (c *evalCtx) mapOne(t *Term, v any) (any, error) {
 	}), nil
 }
 
+// arrayEmitter collects emitted elements into an array bounded by the
+// array limit; out returns what was collected.
+func (c *evalCtx) arrayEmitter() (emit func(any) error, out func() []any) {
+	res := []any{}
+	limit := c.arrayLimit()
+	emit = func(x any) error {
+		if len(res) >= limit {
+			return c.errArrayLimit()
+		}
+		res = append(res, x)
+		return nil
+	}
+	return emit, func() []any { return res }
+}
+
 // transform applies step to every element: eagerly on arrays (the result is
 // an array within the array limit), lazily on streams. step calls emit for
 // each output element.
 func (c *evalCtx) transform(sv *seqVal, t *Term, keepSel bool, step func(v any, emit func(any) error) error) (any, error) {
 	if sv.isArr {
-		out := []any{}
-		limit := c.arrayLimit()
-		emit := func(r any) error {
-			if len(out) >= limit {
-				return c.errArrayLimit()
-			}
-			out = append(out, r)
-			return nil
-		}
+		emit, out := c.arrayEmitter()
 		for _, v := range sv.arr {
 			if err := step(v, emit); err != nil {
 				return nil, err
 			}
 		}
-		return out, nil
+		return out(), nil
 	}
 	src := sv.s
 	var pending []any
