@@ -61,6 +61,30 @@ func (g *groupedData) reqlDatum() (any, error) {
 // nothing to reduce (all its elements were skipped): the group is dropped.
 var errDropGroup = &Error{Kind: KindRuntime, Type: ErrInternal, Msg: "drop group"}
 
+// groupMode says what a term does to grouped data: keeps each group a
+// stream (map, filter, ...), reduces each (count, reduce, nth, ...), or
+// keeps whatever the groups were (limit, slice, order_by, ...).
+type groupMode int
+
+const (
+	groupsStream groupMode = iota
+	groupsReduce
+	groupsKeep
+)
+
+// groupwise evaluates t's first argument and applies one to it, or to each
+// group when it is grouped data.
+func (c *evalCtx) groupwise(t *Term, mode groupMode, one func(v any) (any, error)) (any, error) {
+	v, err := c.eval(t.Args[0])
+	if err != nil {
+		return nil, err
+	}
+	if g, ok := v.(*groupedData); ok {
+		return c.perGroup(g, mode == groupsStream || (mode == groupsKeep && g.stream), one)
+	}
+	return one(v)
+}
+
 // perGroup applies fn to every group's value. keepStream says whether the
 // result is still a grouped sequence.
 func (c *evalCtx) perGroup(g *groupedData, keepStream bool, fn func(val any) (any, error)) (any, error) {

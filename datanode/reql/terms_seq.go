@@ -663,14 +663,7 @@ func (c *evalCtx) transform(sv *seqVal, t *Term, keepSel bool, step func(v any, 
 }
 
 func evalConcatMap(c *evalCtx, t *Term) (any, error) {
-	v, err := c.eval(t.Args[0])
-	if err != nil {
-		return nil, err
-	}
-	if g, ok := v.(*groupedData); ok {
-		return c.perGroup(g, true, func(val any) (any, error) { return c.concatMapOne(t, val) })
-	}
-	return c.concatMapOne(t, v)
+	return c.groupwise(t, groupsStream, func(v any) (any, error) { return c.concatMapOne(t, v) })
 }
 
 func (c *evalCtx) concatMapOne(t *Term, v any) (any, error) {
@@ -702,14 +695,7 @@ func (c *evalCtx) concatMapOne(t *Term, v any) (any, error) {
 }
 
 func evalFilter(c *evalCtx, t *Term) (any, error) {
-	v, err := c.eval(t.Args[0])
-	if err != nil {
-		return nil, err
-	}
-	if g, ok := v.(*groupedData); ok {
-		return c.perGroup(g, true, func(val any) (any, error) { return c.filterOne(t, val) })
-	}
-	return c.filterOne(t, v)
+	return c.groupwise(t, groupsStream, func(v any) (any, error) { return c.filterOne(t, v) })
 }
 
 func (c *evalCtx) filterOne(t *Term, v any) (any, error) {
@@ -797,27 +783,13 @@ func (c *evalCtx) boundOpen(t *Term, key string, def bool) (bool, error) {
 }
 
 func evalSlice(c *evalCtx, t *Term) (any, error) {
-	v, err := c.eval(t.Args[0])
-	if err != nil {
-		return nil, err
-	}
-	if g, ok := v.(*groupedData); ok {
-		return c.perGroup(g, g.stream, func(val any) (any, error) { return c.sliceOne(t, val, false) })
-	}
-	return c.sliceOne(t, v, false)
+	return c.groupwise(t, groupsKeep, func(v any) (any, error) { return c.sliceOne(t, v, false) })
 }
 
 // evalSkip is r.slice(seq, n, -1, right_bound: closed), as RethinkDB
 // rewrites it.
 func evalSkip(c *evalCtx, t *Term) (any, error) {
-	v, err := c.eval(t.Args[0])
-	if err != nil {
-		return nil, err
-	}
-	if g, ok := v.(*groupedData); ok {
-		return c.perGroup(g, g.stream, func(val any) (any, error) { return c.sliceOne(t, val, true) })
-	}
-	return c.sliceOne(t, v, true)
+	return c.groupwise(t, groupsKeep, func(v any) (any, error) { return c.sliceOne(t, v, true) })
 }
 
 func (c *evalCtx) sliceOne(t *Term, v any, skip bool) (any, error) {
@@ -982,14 +954,7 @@ func (c *evalCtx) limitOne(t *Term, v any) (any, error) {
 }
 
 func evalNth(c *evalCtx, t *Term) (any, error) {
-	v, err := c.eval(t.Args[0])
-	if err != nil {
-		return nil, err
-	}
-	if g, ok := v.(*groupedData); ok {
-		return c.perGroup(g, false, func(val any) (any, error) { return c.nthOne(t, val) })
-	}
-	return c.nthOne(t, v)
+	return c.groupwise(t, groupsReduce, func(v any) (any, error) { return c.nthOne(t, v) })
 }
 
 func (c *evalCtx) nthOne(t *Term, v any) (any, error) {
@@ -1398,14 +1363,7 @@ func evalSample(c *evalCtx, t *Term) (any, error) {
 }
 
 func evalDistinct(c *evalCtx, t *Term) (any, error) {
-	v, err := c.eval(t.Args[0])
-	if err != nil {
-		return nil, err
-	}
-	if g, ok := v.(*groupedData); ok {
-		return c.perGroup(g, g.stream, func(val any) (any, error) { return c.distinctOne(t, val) })
-	}
-	return c.distinctOne(t, v)
+	return c.groupwise(t, groupsKeep, func(v any) (any, error) { return c.distinctOne(t, v) })
 }
 
 func (c *evalCtx) distinctOne(t *Term, v any) (any, error) {
@@ -1540,14 +1498,7 @@ func lessKeys(keys []orderKey, a, b []sortKey) bool {
 }
 
 func evalOrderBy(c *evalCtx, t *Term) (any, error) {
-	v, err := c.eval(t.Args[0])
-	if err != nil {
-		return nil, err
-	}
-	if g, ok := v.(*groupedData); ok {
-		return c.perGroup(g, g.stream, func(val any) (any, error) { return c.orderByOne(t, val) })
-	}
-	return c.orderByOne(t, v)
+	return c.groupwise(t, groupsKeep, func(v any) (any, error) { return c.orderByOne(t, v) })
 }
 
 func (c *evalCtx) orderByOne(t *Term, v any) (any, error) {
