@@ -7,7 +7,6 @@
 package rest_test
 
 import (
-	"bytes"
 	"errors"
 	"fmt"
 	"io"
@@ -16,12 +15,13 @@ import (
 	"os"
 	"os/exec"
 	"strconv"
-	"sync"
 	"syscall"
 	"testing"
 	"time"
 
 	r "gopkg.in/rethinkdb/rethinkdb-go.v6"
+
+	"github.com/photondb-io/photondb/tests/testbin"
 )
 
 var serverBin string
@@ -30,51 +30,21 @@ func TestMain(m *testing.M) { os.Exit(runMain(m)) }
 
 func runMain(m *testing.M) int {
 	r.Log.Out = io.Discard
-	if bin := os.Getenv("PHOTONDB_BIN"); bin != "" {
-		if _, err := os.Stat(bin); err != nil {
-			fmt.Fprintf(os.Stderr, "PHOTONDB_BIN=%q: %v\n", bin, err)
-			return 1
-		}
-		serverBin = bin
-		return m.Run()
-	}
-	dir, err := os.MkdirTemp("", "photondb-rest-tests-")
+	bin, cleanup, err := testbin.Binary()
 	if err != nil {
-		fmt.Fprintf(os.Stderr, "mkdir temp: %v\n", err)
+		fmt.Fprintln(os.Stderr, err)
 		return 1
 	}
-	defer os.RemoveAll(dir)
-	serverBin = dir + "/photondb"
-	out, err := exec.Command("go", "build", "-o", serverBin, "github.com/photondb-io/photondb/cmd/photondb").CombinedOutput()
-	if err != nil {
-		fmt.Fprintf(os.Stderr, "building photondb failed: %v\n%s\n", err, out)
-		return 1
-	}
+	defer cleanup()
+	serverBin = bin
 	return m.Run()
-}
-
-type lockedBuffer struct {
-	mu  sync.Mutex
-	buf bytes.Buffer
-}
-
-func (b *lockedBuffer) Write(p []byte) (int, error) {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.buf.Write(p)
-}
-
-func (b *lockedBuffer) String() string {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.buf.String()
 }
 
 // server is one running `photondb serve`.
 type server struct {
 	HTTPPort, DriverPort int
 	cmd                  *exec.Cmd
-	out                  *lockedBuffer
+	out                  *testbin.Output
 	done                 chan struct{}
 	waitErr              error
 }
@@ -119,7 +89,7 @@ func startServer(t *testing.T) *server {
 }
 
 func tryStart(t *testing.T, dataDir string) (*server, error) {
-	s := &server{HTTPPort: freePort(t), DriverPort: freePort(t), out: &lockedBuffer{}, done: make(chan struct{})}
+	s := &server{HTTPPort: freePort(t), DriverPort: freePort(t), out: &testbin.Output{}, done: make(chan struct{})}
 	s.cmd = exec.Command(serverBin, "serve",
 		"--bind", "127.0.0.1",
 		"--port", strconv.Itoa(s.HTTPPort),

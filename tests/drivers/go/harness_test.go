@@ -6,7 +6,6 @@
 package drivers_test
 
 import (
-	"bytes"
 	"errors"
 	"fmt"
 	"io"
@@ -19,12 +18,13 @@ import (
 	"sort"
 	"strconv"
 	"strings"
-	"sync"
 	"syscall"
 	"testing"
 	"time"
 
 	r "gopkg.in/rethinkdb/rethinkdb-go.v6"
+
+	"github.com/photondb-io/photondb/tests/testbin"
 )
 
 // serverBin is the absolute path of the photondb binary under test.
@@ -51,57 +51,14 @@ func runMain(m *testing.M) int {
 	// readable (failures are asserted on the returned errors instead).
 	r.Log.Out = io.Discard
 
-	if bin := os.Getenv("PHOTONDB_BIN"); bin != "" {
-		if _, err := os.Stat(bin); err != nil {
-			fmt.Fprintf(os.Stderr, "PHOTONDB_BIN=%q: %v\n", bin, err)
-			return 1
-		}
-		serverBin = bin
-		return m.Run()
-	}
-
-	dir, err := os.MkdirTemp("", "photondb-go-driver-tests-")
+	bin, cleanup, err := testbin.Binary()
 	if err != nil {
-		fmt.Fprintf(os.Stderr, "mkdir temp: %v\n", err)
+		fmt.Fprintln(os.Stderr, err)
 		return 1
 	}
-	defer os.RemoveAll(dir)
-
-	serverBin = dir + "/photondb"
-	cmd := exec.Command("go", "build", "-o", serverBin, "github.com/photondb-io/photondb/cmd/photondb")
-	out, err := cmd.CombinedOutput()
-	if err != nil {
-		fmt.Fprintf(os.Stderr, "building photondb failed: %v\n%s\n", err, out)
-		return 1
-	}
+	defer cleanup()
+	serverBin = bin
 	return m.Run()
-}
-
-// lockedBuffer collects the server's stdout/stderr from the exec goroutines.
-type lockedBuffer struct {
-	mu  sync.Mutex
-	buf bytes.Buffer
-}
-
-func (b *lockedBuffer) Write(p []byte) (int, error) {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.buf.Write(p)
-}
-
-func (b *lockedBuffer) String() string {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.buf.String()
-}
-
-// tail returns at most the last n bytes of the output.
-func (b *lockedBuffer) tail(n int) string {
-	s := b.String()
-	if len(s) > n {
-		return "...\n" + s[len(s)-n:]
-	}
-	return s
 }
 
 // server is one running photondb process.
@@ -113,7 +70,7 @@ type server struct {
 	ClusterPort int
 
 	cmd     *exec.Cmd
-	out     *lockedBuffer
+	out     *testbin.Output
 	done    chan struct{} // closed when the process has exited
 	waitErr error         // valid after done is closed
 }
@@ -124,7 +81,7 @@ func (s *server) DriverAddr() string {
 }
 
 // Output returns everything the server wrote to stdout and stderr so far.
-func (s *server) Output() string { return s.out.tail(8000) }
+func (s *server) Output() string { return s.out.Tail(8000) }
 
 func (s *server) exited() bool {
 	select {
@@ -224,7 +181,7 @@ func tryStartServer(t testing.TB, dataDir string, extra ...string) (*server, err
 		HTTPPort:    freePort(t),
 		DriverPort:  freePort(t),
 		ClusterPort: freePort(t),
-		out:         &lockedBuffer{},
+		out:         &testbin.Output{},
 		done:        make(chan struct{}),
 	}
 	s.cmd = exec.Command(serverBin, "serve",
