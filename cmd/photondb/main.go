@@ -19,7 +19,7 @@ import (
 	"time"
 
 	"github.com/photondb-io/photondb/controlplane/api"
-	"github.com/photondb-io/photondb/controlplane/catalog"
+	"github.com/photondb-io/photondb/controlplane/nodeclient"
 	"github.com/photondb-io/photondb/datanode"
 	"github.com/photondb-io/photondb/shared/config"
 	"github.com/photondb-io/photondb/shared/health"
@@ -154,7 +154,7 @@ func serve(cfg config.Serve, stderr io.Writer) error {
 
 	// The control plane reaches the data node over the driver protocol,
 	// like any client (it never imports datanode/*).
-	dataNode, err := catalog.Dial(node.DriverAddr().String(), catalog.DriverOptions{})
+	dataNode, err := nodeclient.Dial(node.DriverAddr().String(), nodeclient.DriverOptions{})
 	if err != nil {
 		_ = node.Shutdown(context.Background())
 		return err

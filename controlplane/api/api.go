@@ -17,7 +17,7 @@ import (
 	"go.opentelemetry.io/otel/trace"
 	tracenoop "go.opentelemetry.io/otel/trace/noop"
 
-	"github.com/photondb-io/photondb/controlplane/catalog"
+	"github.com/photondb-io/photondb/controlplane/nodeclient"
 	"github.com/photondb-io/photondb/shared/health"
 	"github.com/photondb-io/photondb/shared/telemetry"
 )
@@ -38,7 +38,7 @@ type Options struct {
 	LongLived map[string]http.Handler
 	// Catalog, when set, mounts the REST API: /api/v1 (databases and
 	// tables), the OpenAPI 3.1 document at /openapi.json and docs at /docs.
-	Catalog catalog.DataNode
+	Catalog nodeclient.DataNode
 	// Version is the API version shown in the OpenAPI document.
 	Version string
 }

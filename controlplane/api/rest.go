@@ -10,7 +10,7 @@ import (
 	"github.com/danielgtaylor/huma/v2/adapters/humachi"
 	"github.com/go-chi/chi/v5"
 
-	"github.com/photondb-io/photondb/controlplane/catalog"
+	"github.com/photondb-io/photondb/controlplane/nodeclient"
 )
 
 // Database is a database as the REST API shows it.
@@ -76,7 +76,7 @@ func restConfig(version string) huma.Config {
 
 // mountREST registers the /api/v1 resources, the OpenAPI document and the
 // docs on r.
-func mountREST(r chi.Router, dn catalog.DataNode, version string) huma.API {
+func mountREST(r chi.Router, dn nodeclient.DataNode, version string) huma.API {
 	if version == "" {
 		version = "dev"
 	}
@@ -85,7 +85,7 @@ func mountREST(r chi.Router, dn catalog.DataNode, version string) huma.API {
 	return api
 }
 
-func registerREST(api huma.API, dn catalog.DataNode) {
+func registerREST(api huma.API, dn nodeclient.DataNode) {
 	huma.Register(api, huma.Operation{
 		OperationID: "list-databases", Method: http.MethodGet, Path: "/api/v1/databases",
 		Summary: "List databases", Tags: []string{"Databases"},
@@ -149,7 +149,7 @@ func registerREST(api huma.API, dn catalog.DataNode) {
 		Summary: "Create a table", Tags: []string{"Tables"}, DefaultStatus: http.StatusCreated,
 		Errors: []int{http.StatusNotFound, http.StatusConflict, http.StatusUnprocessableEntity},
 	}, func(ctx context.Context, in *tableCreate) (*tableCreated, error) {
-		t, err := dn.CreateTable(ctx, in.DB, catalog.TableSpec{
+		t, err := dn.CreateTable(ctx, in.DB, nodeclient.TableSpec{
 			Name: in.Body.Name, PrimaryKey: in.Body.PrimaryKey, Durability: in.Body.Durability,
 		})
 		if err != nil {
@@ -174,15 +174,15 @@ func registerREST(api huma.API, dn catalog.DataNode) {
 }
 
 // statusFor is the HTTP status of a catalog error kind.
-func statusFor(k catalog.Kind) int {
+func statusFor(k nodeclient.Kind) int {
 	switch k {
-	case catalog.KindExists, catalog.KindConflict:
+	case nodeclient.KindExists, nodeclient.KindConflict:
 		return http.StatusConflict
-	case catalog.KindNotFound:
+	case nodeclient.KindNotFound:
 		return http.StatusNotFound
-	case catalog.KindInvalid:
+	case nodeclient.KindInvalid:
 		return http.StatusUnprocessableEntity
-	case catalog.KindUnavailable:
+	case nodeclient.KindUnavailable:
 		return http.StatusServiceUnavailable
 	}
 	return http.StatusInternalServerError
@@ -191,8 +191,8 @@ func statusFor(k catalog.Kind) int {
 // problem turns a catalog error into an RFC 9457 problem whose detail is
 // the data node's (RethinkDB's) message.
 func problem(err error) error {
-	var ce *catalog.Error
-	if !errors.As(catalog.Classify(err), &ce) {
+	var ce *nodeclient.Error
+	if !errors.As(nodeclient.Classify(err), &ce) {
 		return huma.Error500InternalServerError("internal error")
 	}
 	return huma.NewError(statusFor(ce.Kind), ce.Message)

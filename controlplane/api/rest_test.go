@@ -8,21 +8,21 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/photondb-io/photondb/controlplane/catalog"
+	"github.com/photondb-io/photondb/controlplane/nodeclient"
 	"github.com/photondb-io/photondb/shared/health"
 )
 
 func TestStatusFor(t *testing.T) {
 	tests := []struct {
-		kind catalog.Kind
+		kind nodeclient.Kind
 		want int
 	}{
-		{catalog.KindExists, http.StatusConflict},
-		{catalog.KindConflict, http.StatusConflict},
-		{catalog.KindNotFound, http.StatusNotFound},
-		{catalog.KindInvalid, http.StatusUnprocessableEntity},
-		{catalog.KindUnavailable, http.StatusServiceUnavailable},
-		{catalog.KindInternal, http.StatusInternalServerError},
+		{nodeclient.KindExists, http.StatusConflict},
+		{nodeclient.KindConflict, http.StatusConflict},
+		{nodeclient.KindNotFound, http.StatusNotFound},
+		{nodeclient.KindInvalid, http.StatusUnprocessableEntity},
+		{nodeclient.KindUnavailable, http.StatusServiceUnavailable},
+		{nodeclient.KindInternal, http.StatusInternalServerError},
 	}
 	for _, tt := range tests {
 		if got := statusFor(tt.kind); got != tt.want {
@@ -37,11 +37,11 @@ type failing struct{ err error }
 func (f failing) ListDBs(context.Context) ([]string, error) { return nil, f.err }
 func (f failing) CreateDB(context.Context, string) error    { return f.err }
 func (f failing) DropDB(context.Context, string) error      { return f.err }
-func (f failing) ListTables(context.Context, string) ([]catalog.Table, error) {
+func (f failing) ListTables(context.Context, string) ([]nodeclient.Table, error) {
 	return nil, f.err
 }
-func (f failing) CreateTable(context.Context, string, catalog.TableSpec) (catalog.Table, error) {
-	return catalog.Table{}, f.err
+func (f failing) CreateTable(context.Context, string, nodeclient.TableSpec) (nodeclient.Table, error) {
+	return nodeclient.Table{}, f.err
 }
 func (f failing) DropTable(context.Context, string, string) error { return f.err }
 
@@ -54,11 +54,11 @@ func TestRESTProblem(t *testing.T) {
 		body   string
 		status int
 	}{
-		{"exists", &catalog.Error{Kind: catalog.KindExists, Message: "Database `a` already exists."}, "POST", "/api/v1/databases", `{"name":"a"}`, 409},
-		{"missing", &catalog.Error{Kind: catalog.KindNotFound, Message: "Database `a` does not exist."}, "DELETE", "/api/v1/databases/a", "", 404},
-		{"invalid", &catalog.Error{Kind: catalog.KindInvalid, Message: "Table name `a b` invalid (Use A-Z, a-z, 0-9, _ and - only)."}, "POST", "/api/v1/databases/a/tables", `{"name":"a b"}`, 422},
-		{"unavailable", &catalog.Error{Kind: catalog.KindUnavailable, Message: "no connections were available"}, "GET", "/api/v1/databases", "", 503},
-		{"table missing", &catalog.Error{Kind: catalog.KindNotFound, Message: "Table `a.b` does not exist."}, "DELETE", "/api/v1/databases/a/tables/b", "", 404},
+		{"exists", &nodeclient.Error{Kind: nodeclient.KindExists, Message: "Database `a` already exists."}, "POST", "/api/v1/databases", `{"name":"a"}`, 409},
+		{"missing", &nodeclient.Error{Kind: nodeclient.KindNotFound, Message: "Database `a` does not exist."}, "DELETE", "/api/v1/databases/a", "", 404},
+		{"invalid", &nodeclient.Error{Kind: nodeclient.KindInvalid, Message: "Table name `a b` invalid (Use A-Z, a-z, 0-9, _ and - only)."}, "POST", "/api/v1/databases/a/tables", `{"name":"a b"}`, 422},
+		{"unavailable", &nodeclient.Error{Kind: nodeclient.KindUnavailable, Message: "no connections were available"}, "GET", "/api/v1/databases", "", 503},
+		{"table missing", &nodeclient.Error{Kind: nodeclient.KindNotFound, Message: "Table `a.b` does not exist."}, "DELETE", "/api/v1/databases/a/tables/b", "", 404},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

@@ -1,10 +1,8 @@
-// Package catalog is the control plane's view of databases and tables.
-//
-// Today the only backend is a data node reached over the RethinkDB wire
-// protocol with the official Go driver (the control plane never imports
-// datanode/*); a Consul-backed catalog can implement the same DataNode
-// interface later.
-package catalog
+// Package nodeclient is the control plane's client of a data node: database,
+// table and document operations over the RethinkDB wire protocol.
+// It uses the official Go driver, so the control plane never imports
+// datanode/*: the two talk over the network, as the architecture requires.
+package nodeclient
 
 import (
 	"context"
