@@ -55,6 +55,15 @@ type Selection struct {
 	// changefeed keeps the top n documents.
 	feedOrder *feedOrder
 	feedLimit int
+	// slice is set on between's result (a TABLE_SLICE): order_by with
+	// the same index reads the range in index order.
+	slice *tableSlice
+}
+
+// tableSlice is the index range a between selected.
+type tableSlice struct {
+	index string
+	r     KeyRange
 }
 
 // Func is a compiled FUNC with its captured scope.

@@ -275,7 +275,8 @@ func evalBetween(c *evalCtx, t *Term) (any, error) {
 		return &Selection{table: tbl, stream: &arrayStream{}}, nil
 	}
 	r := KeyRange{Lower: lo, Upper: hi, LowerOpen: leftOpen, UpperOpen: rightOpen}
-	sel := &Selection{table: tbl, stream: &indexRangeStream{table: tbl, index: index, r: r}, feedOK: true}
+	sel := &Selection{table: tbl, stream: &indexRangeStream{table: tbl, index: index, r: r}, feedOK: true,
+		slice: &tableSlice{index: index, r: r}}
 	sel.feedMatch = c.indexMatcher(tbl, index, func(k []byte) bool { return r.contains(k) })
 	return sel, nil
 }

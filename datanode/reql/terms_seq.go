@@ -1508,7 +1508,8 @@ func (c *evalCtx) orderByOne(t *Term, v any) (any, error) {
 	}
 	if it, ok := t.Optargs["index"]; ok {
 		tbl, isTbl := v.(*Table)
-		if !isTbl {
+		sel, isSel := v.(*Selection)
+		if !isTbl && !(isSel && sel.slice != nil) {
 			return nil, newErr(ErrQueryLogic, "Indexed order_by can only be performed on a TABLE or TABLE_SLICE. Make sure order_by comes before any transformations (such as map) or filters.")
 		}
 		desc := it.Type == TermDesc
@@ -1516,8 +1517,20 @@ func (c *evalCtx) orderByOne(t *Term, v any) (any, error) {
 		if err != nil {
 			return nil, err
 		}
-		var scan Stream = &lazyTableScan{table: tbl, reverse: desc}
-		if name != tbl.store.Config().PrimaryKey {
+		var scan Stream
+		switch {
+		case isSel:
+			// A TABLE_SLICE: read its range through the same index.
+			if name != sel.slice.index {
+				return nil, newErr(ErrQueryLogic, "Cannot order by index `%s` after calling BETWEEN on index `%s`.", name, sel.slice.index)
+			}
+			sel.stream.Close()
+			tbl = sel.table
+			scan = &indexRangeStream{table: tbl, index: name, r: sel.slice.r, reverse: desc}
+		default:
+			scan = &lazyTableScan{table: tbl, reverse: desc}
+		}
+		if !isSel && name != tbl.store.Config().PrimaryKey {
 			if err := geoIndexRefused(tbl, name); err != nil {
 				return nil, err
 			}
