@@ -18,10 +18,12 @@ import (
 	"go.opentelemetry.io/otel/trace"
 	tracenoop "go.opentelemetry.io/otel/trace/noop"
 
+	"github.com/photondb-io/photondb/datanode/catalogsync"
 	"github.com/photondb-io/photondb/datanode/reql"
 	"github.com/photondb-io/photondb/datanode/shard"
 	"github.com/photondb-io/photondb/datanode/storage"
 	"github.com/photondb-io/photondb/datanode/wire"
+	"github.com/photondb-io/photondb/shared/meta"
 	"github.com/photondb-io/photondb/shared/telemetry"
 )
 
@@ -48,6 +50,15 @@ type Config struct {
 	JSDisabled   bool
 	HTTPAllowAll bool
 	HTTPAllow    []string
+	// ControlPlaneURL, when set, makes the node follow the control plane's
+	// catalog and send drivers' DDL there (catalogsync); empty: the node
+	// manages its own schema (standalone).
+	ControlPlaneURL string
+	// Tags are the node's placement tags (e.g. zone=a), as registered.
+	Tags []string
+	// HTTPPort is where the node's HTTP endpoints answer (health, metrics,
+	// changefeeds, /_node/*), as registered.
+	HTTPPort int
 }
 
 // Node is a running data node.
@@ -62,6 +73,9 @@ type Node struct {
 	once     sync.Once
 	closed   atomic.Bool         // set when Shutdown starts closing the storage
 	metrics  metric.Registration // the storage and cluster gauges
+	syncer   *catalogsync.Syncer // nil when standalone
+	stopSync context.CancelFunc
+	syncDone chan struct{}
 }
 
 // users is the built-in user table of this first version: `admin` with an
@@ -106,33 +120,67 @@ func Start(cfg Config) (*Node, error) {
 		return nil, err
 	}
 	id := st.Identity()
-	env := &reql.Env{Store: reql.WithCatalogFeed(store), ServerName: id.Name, ServerID: id.ID}
+	l, err := net.Listen("tcp", cfg.DriverAddr)
+	if err != nil {
+		eng.Close()
+		return nil, fmt.Errorf("listen for drivers on %s: %w", cfg.DriverAddr, err)
+	}
+	local := reql.WithCatalogFeed(store)
+	env := &reql.Env{Store: local, ServerName: id.Name, ServerID: id.ID}
+	var syncer *catalogsync.Syncer
+	if cfg.ControlPlaneURL != "" {
+		addr := l.Addr().(*net.TCPAddr)
+		syncer, err = catalogsync.New(catalogsync.Options{
+			Client:  catalogsync.NewClient(cfg.ControlPlaneURL, id.ID),
+			Local:   local,
+			Node:    meta.Node{ID: id.ID, Name: id.Name, Address: addr.IP.String(), DriverPort: addr.Port, HTTPPort: cfg.HTTPPort, Tags: cfg.Tags},
+			DataDir: cfg.DataDir,
+			Log:     log,
+		})
+		if err != nil {
+			l.Close()
+			eng.Close()
+			return nil, err
+		}
+		env.Store = syncer.Route(local)
+	}
 	env.SetExtOptions(reql.ExtOptions{JSDisabled: cfg.JSDisabled, HTTPAllowAll: cfg.HTTPAllowAll, HTTPAllow: cfg.HTTPAllow})
 	ws := wire.NewServer(env, users{"admin": admin}, log)
 	env.Live = &live{ws: ws, store: store, logs: cfg.RecentLogs}
 	if err := ws.Instrument(wire.Instrumentation{Meters: mp, Tracers: tp, SlowQuery: cfg.SlowQuery}); err != nil {
+		l.Close()
 		eng.Close()
 		return nil, err
 	}
-	n := &Node{cfg: cfg, log: log, engine: eng, store: st, wire: ws, serveErr: make(chan error, 1)}
+	n := &Node{cfg: cfg, log: log, engine: eng, store: st, wire: ws, serveErr: make(chan error, 1), syncer: syncer}
 	if n.metrics, err = n.registerMetrics(mp); err != nil {
+		l.Close()
 		eng.Close()
 		return nil, err
-	}
-	l, err := net.Listen("tcp", cfg.DriverAddr)
-	if err != nil {
-		_ = n.metrics.Unregister()
-		eng.Close()
-		return nil, fmt.Errorf("listen for drivers on %s: %w", cfg.DriverAddr, err)
 	}
 	n.listener = l
 	go func() { n.serveErr <- ws.Serve(l) }()
+	if syncer != nil {
+		ctx, cancel := context.WithCancel(context.Background())
+		n.stopSync, n.syncDone = cancel, make(chan struct{})
+		go func() {
+			defer close(n.syncDone)
+			syncer.Run(ctx)
+		}()
+	}
 	log.Info("data node serving drivers", "addr", l.Addr().String(), "data_dir", cfg.DataDir, "server", id.Name)
 	return n, nil
 }
 
 // DriverAddr is the address the driver listener is bound to.
 func (n *Node) DriverAddr() net.Addr { return n.listener.Addr() }
+
+// Identity is the node's server id and name (as rethinkdb.server_status
+// shows them).
+func (n *Node) Identity() (id, name string) {
+	i := n.store.Identity()
+	return i.ID, i.Name
+}
 
 // Err returns a channel that yields an error if serving fails.
 func (n *Node) Err() <-chan error { return n.serveErr }
@@ -149,6 +197,16 @@ func (n *Node) CheckStorage(context.Context) error {
 	return nil
 }
 
+// CheckCatalog is the catalog-sync health check: it fails until the node
+// has applied the control plane's catalog since start (always passes when
+// the node is standalone).
+func (n *Node) CheckCatalog(ctx context.Context) error {
+	if n.syncer == nil {
+		return nil
+	}
+	return n.syncer.Ready(ctx)
+}
+
 // Shutdown stops accepting queries, lets in-flight ones finish until ctx is
 // done, then flushes and closes the storage.
 func (n *Node) Shutdown(ctx context.Context) error {
@@ -158,6 +216,10 @@ func (n *Node) Shutdown(ctx context.Context) error {
 		if errors.Is(werr, context.DeadlineExceeded) {
 			n.log.Warn("queries still running at shutdown deadline were interrupted")
 			werr = nil
+		}
+		if n.stopSync != nil {
+			n.stopSync()
+			<-n.syncDone
 		}
 		n.closed.Store(true)
 		if n.metrics != nil {

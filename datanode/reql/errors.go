@@ -95,3 +95,10 @@ func withBacktrace(err error, bt []any) error {
 	}
 	return err
 }
+
+// OpFailedError is an OP_FAILED runtime error with msg as its text (for
+// layers below the evaluator that relay another component's message).
+func OpFailedError(msg string) error { return newErr(ErrOpFailed, "%s", msg) }
+
+// QueryLogicError is a QUERY_LOGIC runtime error with msg as its text.
+func QueryLogicError(msg string) error { return newErr(ErrQueryLogic, "%s", msg) }
