@@ -14,12 +14,17 @@ import (
 	"net/http"
 	"os"
 	"os/signal"
+	"path/filepath"
 	"sync"
 	"syscall"
 	"time"
 
 	"github.com/photondb-io/photondb/controlplane/api"
+	"github.com/photondb-io/photondb/controlplane/catalog"
+	"github.com/photondb-io/photondb/controlplane/catalog/boltcat"
+	"github.com/photondb-io/photondb/controlplane/meta"
 	"github.com/photondb-io/photondb/controlplane/nodeclient"
+	"github.com/photondb-io/photondb/controlplane/scheduler"
 	"github.com/photondb-io/photondb/datanode"
 	"github.com/photondb-io/photondb/shared/config"
 	"github.com/photondb-io/photondb/shared/health"
@@ -30,12 +35,14 @@ import (
 const usage = `PhotonDB: a RethinkDB-compatible document database.
 
 Usage:
-  photondb serve [flags]   run the control plane and one data node (embedded default)
-  photondb status [--addr] print a short summary of a running server's health and metrics
-  photondb version         print version, commit and Go version
-  photondb help            this text
-
-Run 'photondb serve --help' for the server's flags.
+  photondb serve [flags]                   run the control plane and one data node (embedded default)
+  photondb controlplane --consul ADDR      run the control plane alone (catalog in Consul)
+  photondb datanode --controlplane-url URL run a data node alone (or --consul ADDR to find it)
+  photondb status [--addr]                 print a short summary of a running server's health and metrics
+  photondb version                         print version, commit and Go version
+  photondb help                            this text
+` + cliUsage + `
+Run 'photondb serve --help' (or controlplane, datanode) for the server's flags.
 `
 
 func main() {
@@ -62,6 +69,10 @@ func run(args []string, stdout, stderr io.Writer) int {
 			return 1
 		}
 		return 0
+	case "controlplane":
+		return runRole(config.RoleControlPlane, args[1:], stderr, runControlPlane)
+	case "datanode":
+		return runRole(config.RoleDataNode, args[1:], stderr, runDataNode)
 	case "status":
 		return status(args[1:], stdout, stderr)
 	case "version", "--version", "-v":
@@ -71,6 +82,9 @@ func run(args []string, stdout, stderr io.Writer) int {
 		fmt.Fprint(stdout, usage)
 		return 0
 	default:
+		if code, handled := runCLI(args[0], args[1:], stdout, stderr); handled {
+			return code
+		}
 		fmt.Fprintf(stderr, "photondb: unknown command %q\n\n%s", args[0], usage)
 		return 2
 	}
@@ -94,123 +108,222 @@ func newLog(cfg config.Serve, stderr io.Writer) (*telemetry.Log, error) {
 	}, stderr)
 }
 
-func serve(cfg config.Serve, stderr io.Writer) error {
+// process is what every server role shares: logs, telemetry, health and
+// the signal context.
+type process struct {
+	cfg     config.Serve
+	log     *slog.Logger
+	logs    *telemetry.Log
+	metrics *telemetry.Metrics
+	tracing *telemetry.Tracing
+	reg     *health.Registry
+	ctx     context.Context
+	stop    context.CancelFunc
+}
+
+func startProcess(cfg config.Serve, role config.Role, stderr io.Writer) (*process, error) {
 	logs, err := newLog(cfg, stderr)
 	if err != nil {
-		return err
+		return nil, err
 	}
-	defer logs.Close()
-	log := logs.Logger
+	log := logs.Logger.With("role", string(role))
 	slog.SetDefault(log)
 	if cfg.DevMode {
 		log.Warn("DEV MODE: authentication is relaxed; never expose this server")
 	}
 	log.Info("starting photondb", "version", version.Version, "commit", version.CommitOrVCS())
-
 	ctx, stop := signal.NotifyContext(context.Background(), syscall.SIGINT, syscall.SIGTERM)
-	defer stop()
-
+	p := &process{cfg: cfg, log: log, logs: logs, ctx: ctx, stop: stop, reg: health.NewRegistry()}
 	res, err := telemetry.Resource(ctx, version.Version, "")
-	if err != nil {
-		return err
+	if err == nil {
+		p.metrics, err = telemetry.NewMetrics(res)
 	}
-	metrics, err := telemetry.NewMetrics(res)
-	if err != nil {
-		return err
+	if err == nil {
+		p.tracing, err = telemetry.NewTracing(ctx, res, config.Getenv)
 	}
-	tracing, err := telemetry.NewTracing(ctx, res, config.Getenv)
 	if err != nil {
-		return err
+		stop()
+		logs.Close()
+		return nil, err
 	}
-	defer func() {
-		flushCtx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
-		defer cancel()
-		if err := errors.Join(tracing.Shutdown(flushCtx), metrics.Shutdown(flushCtx)); err != nil {
-			log.Warn("telemetry shutdown", "err", err)
-		}
-	}()
-	log.Info("telemetry", "metrics", "/_metrics", "otlp_traces", tracing.Exporting(), "slow_query_ms", cfg.SlowQueryMS)
+	log.Info("telemetry", "metrics", "/_metrics", "otlp_traces", p.tracing.Exporting(), "slow_query_ms", cfg.SlowQueryMS)
+	return p, nil
+}
 
-	reg := health.NewRegistry()
-	node, err := datanode.Start(datanode.Config{
-		DataDir:       cfg.DataDir,
-		DriverAddr:    cfg.Addr(cfg.DriverPort),
-		Log:           log,
-		Meters:        metrics.Provider(),
-		Tracers:       tracing.Provider(),
-		SlowQuery:     time.Duration(cfg.SlowQueryMS) * time.Millisecond,
-		CacheBytes:    int64(cfg.CacheSizeMB) << 20,
-		JSDisabled:    !cfg.JS,
-		HTTPAllowAll:  cfg.DevMode,
-		HTTPAllow:     cfg.HTTPAllow,
-		FeedRetention: cfg.FeedRetention,
-		RecentLogs:    logs.Recent.Entries,
+func (p *process) close() {
+	flushCtx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	defer cancel()
+	if err := errors.Join(p.tracing.Shutdown(flushCtx), p.metrics.Shutdown(flushCtx)); err != nil {
+		p.log.Warn("telemetry shutdown", "err", err)
+	}
+	p.stop()
+	p.logs.Close()
+}
+
+func (p *process) timeout() time.Duration { return time.Duration(p.cfg.Timeout) * time.Second }
+
+// handler builds the HTTP handler with the process's middleware.
+func (p *process) handler(rest *api.REST, longLived map[string]http.Handler) (http.Handler, error) {
+	return api.NewHandler(p.reg, api.Options{
+		CORS: p.cfg.CORS, Timeout: p.timeout(), MaxBodyBytes: int64(p.cfg.MaxBodyMB) << 20,
+		Metrics: p.metrics.Handler(), Meters: p.metrics.Provider(), Tracers: p.tracing.Provider(),
+		LongLived: longLived, REST: rest,
 	})
-	if err != nil {
-		return err
-	}
-	reg.Register("storage", node.CheckStorage)
-	reg.Register("catalog", node.CheckStorage) // the embedded catalog lives in the node's storage
+}
 
-	// The control plane reaches the data node over the driver protocol,
-	// like any client (it never imports datanode/*).
-	dataNode, err := nodeclient.Dial(node.DriverAddr().String(), nodeclient.DriverOptions{})
-	if err != nil {
-		_ = node.Shutdown(context.Background())
-		return err
-	}
-	closeCatalog := sync.OnceFunc(func() { _ = dataNode.Close() })
-	defer closeCatalog()
+// httpServer serves handler on ln until shutdown.
+type httpServer struct {
+	srv *http.Server
+	err chan error
+}
 
-	timeout := time.Duration(cfg.Timeout) * time.Second
-	handler, err := api.NewHandler(reg, api.Options{
-		CORS: cfg.CORS, Timeout: timeout, MaxBodyBytes: int64(cfg.MaxBodyMB) << 20,
-		Metrics: metrics.Handler(), Meters: metrics.Provider(), Tracers: tracing.Provider(),
-		LongLived: map[string]http.Handler{"/api/changes": node.FeedHandler()},
-		Catalog:   dataNode, Version: version.Version,
+func (p *process) serveHTTP(ln net.Listener, h http.Handler) *httpServer {
+	s := &httpServer{srv: &http.Server{
+		Handler:           h,
+		ReadHeaderTimeout: 10 * time.Second,
+		ErrorLog:          slog.NewLogLogger(p.log.Handler(), slog.LevelWarn),
+	}, err: make(chan error, 1)}
+	go func() { s.err <- s.srv.Serve(ln) }()
+	return s
+}
+
+func (s *httpServer) shutdown(ctx context.Context, log *slog.Logger) {
+	if err := s.srv.Shutdown(ctx); err != nil && !errors.Is(err, context.DeadlineExceeded) {
+		log.Warn("HTTP shutdown", "err", err)
+	}
+}
+
+// controlPlane is the control plane's parts over one catalog.
+type controlPlane struct {
+	meta     *meta.Service
+	rest     *api.REST
+	sched    *schedulerLoop
+	closeAll func()
+}
+
+// dataNodeClient is the control plane's connection to a data node.
+type dataNodeClient interface {
+	api.DataNode
+	Close() error
+}
+
+// startControlPlane builds the metadata service, the data-node client and
+// the scheduler over cat.
+func (p *process) startControlPlane(cat catalog.Catalog, reg func(*meta.Service) meta.Registry, dn dataNodeClient, elector scheduler.Elector) (*controlPlane, error) {
+	svc, err := meta.New(p.ctx, cat)
+	if err != nil {
+		_ = dn.Close()
+		return nil, err
+	}
+	registry := reg(svc)
+	cp := &controlPlane{meta: svc, rest: &api.REST{
+		Meta: svc, Registry: registry, Node: dn, ParseReQL: parseReQL,
+		DevMode: p.cfg.DevMode, Version: version.Version, Log: p.log,
+	}}
+	cp.sched = startScheduler(p.ctx, svc, registry, elector, p.log)
+	cp.closeAll = sync.OnceFunc(func() {
+		cp.sched.stop()
+		_ = dn.Close()
 	})
+	return cp, nil
+}
+
+func serve(cfg config.Serve, stderr io.Writer) error {
+	p, err := startProcess(cfg, config.RoleServe, stderr)
 	if err != nil {
-		_ = node.Shutdown(context.Background())
 		return err
 	}
+	defer p.close()
+	log := p.log
+
 	httpLn, err := net.Listen("tcp", cfg.Addr(cfg.Port))
 	if err != nil {
-		_ = node.Shutdown(context.Background())
 		return fmt.Errorf("listen for HTTP on %s: %w", cfg.Addr(cfg.Port), err)
 	}
-	srv := &http.Server{
-		Handler:           handler,
-		ReadHeaderTimeout: 10 * time.Second,
-		ErrorLog:          slog.NewLogLogger(log.Handler(), slog.LevelWarn),
+	defer httpLn.Close()
+	if err := os.MkdirAll(cfg.DataDir, 0o755); err != nil {
+		return fmt.Errorf("create data dir: %w", err)
 	}
-	httpErr := make(chan error, 1)
-	go func() { httpErr <- srv.Serve(httpLn) }()
-	reg.MarkStarted()
+	cat, err := boltcat.Open(filepath.Join(cfg.DataDir, "catalog.db"), boltcat.Options{})
+	if err != nil {
+		return err
+	}
+	defer cat.Close()
+
+	// The data node follows the control plane over HTTP, as it would in a
+	// cluster; the control plane reaches the data node over the driver
+	// protocol, like any client (it never imports datanode/*).
+	node, err := datanode.Start(p.nodeConfig("http://"+httpLn.Addr().String(), httpLn.Addr().(*net.TCPAddr).Port))
+	if err != nil {
+		return err
+	}
+	p.reg.Register("storage", node.CheckStorage)
+	p.reg.Register("catalog", node.CheckCatalog)
+	dn, err := nodeclient.Dial(node.DriverAddr().String(), nodeclient.DriverOptions{})
+	if err != nil {
+		_ = node.Shutdown(context.Background())
+		return err
+	}
+	cp, err := p.startControlPlane(cat, func(s *meta.Service) meta.Registry { return meta.EmbeddedRegistry{S: s} },
+		dn, scheduler.AlwaysLeader{})
+	if err != nil {
+		_ = node.Shutdown(context.Background())
+		return err
+	}
+	defer cp.closeAll()
+	handler, err := p.handler(cp.rest, map[string]http.Handler{"/api/changes": node.FeedHandler(),
+		"/_node/stats": node.AdminHandler(), "/_node/compact": node.AdminHandler()})
+	if err != nil {
+		_ = node.Shutdown(context.Background())
+		return err
+	}
+	srv := p.serveHTTP(httpLn, handler)
+	p.reg.MarkStarted()
 	log.Info("photondb ready", "http", httpLn.Addr().String(), "driver", node.DriverAddr().String())
 
 	var runErr error
 	select {
-	case <-ctx.Done():
+	case <-p.ctx.Done():
 		log.Info("shutting down", "reason", "signal")
-	case err := <-httpErr:
+	case err := <-srv.err:
 		runErr = fmt.Errorf("HTTP server: %w", err)
 	case err := <-node.Err():
 		runErr = fmt.Errorf("driver server: %w", err)
 	}
-	shutCtx, cancel := context.WithTimeout(context.Background(), timeout)
+	shutCtx, cancel := context.WithTimeout(context.Background(), p.timeout())
 	defer cancel()
 	// The data node drains first, while /health/ready still answers (not
 	// ready once the storage is closed); then the HTTP server stops.
 	// REST calls still in flight answer 503 from here on; the pool's idle
 	// connections must not hold up the node's drain.
-	closeCatalog()
+	cp.closeAll()
 	nodeErr := node.Shutdown(shutCtx)
-	if err := srv.Shutdown(shutCtx); err != nil && !errors.Is(err, context.DeadlineExceeded) {
-		log.Warn("HTTP shutdown", "err", err)
-	}
+	srv.shutdown(shutCtx, log)
 	if nodeErr != nil {
 		return errors.Join(runErr, fmt.Errorf("shutdown: %w", nodeErr))
 	}
 	log.Info("stopped cleanly")
 	return runErr
+}
+
+// nodeConfig is the data-node configuration of the process.
+func (p *process) nodeConfig(controlPlaneURL string, httpPort int) datanode.Config {
+	cfg := p.cfg
+	return datanode.Config{
+		DataDir:         cfg.DataDir,
+		DriverAddr:      cfg.Addr(cfg.DriverPort),
+		Log:             p.log,
+		Meters:          p.metrics.Provider(),
+		Tracers:         p.tracing.Provider(),
+		SlowQuery:       time.Duration(cfg.SlowQueryMS) * time.Millisecond,
+		CacheBytes:      int64(cfg.CacheSizeMB) << 20,
+		JSDisabled:      !cfg.JS,
+		HTTPAllowAll:    cfg.DevMode,
+		HTTPAllow:       cfg.HTTPAllow,
+		FeedRetention:   cfg.FeedRetention,
+		RecentLogs:      p.logs.Recent.Entries,
+		ControlPlaneURL: controlPlaneURL,
+		Tags:            cfg.Tags,
+		HTTPPort:        httpPort,
+	}
 }

@@ -1,8 +1,8 @@
 // Package api is the control plane's HTTP surface: today the health
 // endpoints and the Prometheus exposition (/_metrics) behind the common
 // middleware (tracing and request metrics, CORS, body size limit, request
-// timeout); and, when a catalog is given, the REST API (/api/v1, huma on
-// chi, see rest.go).
+// timeout); and the REST API (/api/v1, huma on chi, see rest.go) over the
+// metadata service and a data-node client.
 package api
 
 import (
@@ -17,7 +17,6 @@ import (
 	"go.opentelemetry.io/otel/trace"
 	tracenoop "go.opentelemetry.io/otel/trace/noop"
 
-	"github.com/photondb-io/photondb/controlplane/nodeclient"
 	"github.com/photondb-io/photondb/shared/health"
 	"github.com/photondb-io/photondb/shared/telemetry"
 )
@@ -36,11 +35,10 @@ type Options struct {
 	// LongLived are handlers for long-lived connections (WebSocket
 	// changefeeds), served by path outside the request timeout.
 	LongLived map[string]http.Handler
-	// Catalog, when set, mounts the REST API: /api/v1 (databases and
-	// tables), the OpenAPI 3.1 document at /openapi.json and docs at /docs.
-	Catalog nodeclient.DataNode
-	// Version is the API version shown in the OpenAPI document.
-	Version string
+	// REST, when set, mounts the REST API (/api/v1, /api/query,
+	// /api/tables), the OpenAPI 3.1 document at /openapi.json and docs at
+	// /docs.
+	REST *REST
 }
 
 // NewHandler returns the control plane's HTTP handler.
@@ -70,15 +68,15 @@ func NewHandler(h *health.Registry, o Options) (http.Handler, error) {
 	if o.Metrics != nil {
 		r.Method(http.MethodGet, "/_metrics", o.Metrics)
 	}
-	if o.Catalog != nil {
-		mountREST(r, o.Catalog, o.Version)
+	if o.REST != nil {
+		mountREST(r, o.REST)
 	}
 	if len(o.LongLived) == 0 {
 		return r, nil
 	}
 	root := chi.NewRouter()
 	for path, h := range o.LongLived {
-		root.Method(http.MethodGet, path, h)
+		root.Handle(path, h)
 	}
 	root.Mount("/", r)
 	return root, nil

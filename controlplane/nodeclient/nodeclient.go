@@ -6,6 +6,7 @@ package nodeclient
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"sort"
@@ -266,3 +267,179 @@ func (d *Driver) all(ctx context.Context, t r.Term, out any) error {
 }
 
 var _ DataNode = (*Driver)(nil)
+
+// Index is a secondary index as the REST API lists it.
+type Index struct {
+	Name  string `json:"name"`
+	Ready bool   `json:"ready"`
+	Multi bool   `json:"multi"`
+	Geo   bool   `json:"geo"`
+}
+
+// Indexes lists a table's secondary indexes, sorted by name.
+func (d *Driver) Indexes(ctx context.Context, db, table string) ([]Index, error) {
+	var out []Index
+	if err := d.all(ctx, r.DB(db).Table(table).IndexStatus().Map(func(ix r.Term) r.Term {
+		return r.Expr(map[string]any{"name": ix.Field("index"), "ready": ix.Field("ready"), "multi": ix.Field("multi"), "geo": ix.Field("geo")})
+	}), &out); err != nil {
+		return nil, err
+	}
+	sort.Slice(out, func(i, j int) bool { return out[i].Name < out[j].Name })
+	return out, nil
+}
+
+// Count returns the number of documents in a table.
+func (d *Driver) Count(ctx context.Context, db, table string) (int64, error) {
+	var n int64
+	cur, err := r.DB(db).Table(table).Count().Run(d.session, r.RunOpts{Context: ctx})
+	if err != nil {
+		return 0, Classify(err)
+	}
+	defer cur.Close()
+	return n, Classify(cur.One(&n))
+}
+
+// Documents returns up to limit documents of a table in primary-key order
+// (pk is the table's primary key), starting after the key `after` (nil:
+// from the start). Documents are the server's JSON as is: times, binaries
+// and geometries stay in their $reql_type$ form, so they round-trip.
+func (d *Driver) Documents(ctx context.Context, db, table, pk string, after any, limit int) ([]json.RawMessage, error) {
+	lower := any(r.MinVal)
+	if after != nil {
+		lower = after
+	}
+	q := r.DB(db).Table(table).Between(lower, r.MaxVal, r.BetweenOpts{LeftBound: "open"}).
+		OrderBy(r.OrderByOpts{Index: pk}).Limit(limit)
+	cur, err := q.Run(d.session, r.RunOpts{Context: ctx, TimeFormat: "raw", BinaryFormat: "raw", GeometryFormat: "raw"})
+	if err != nil {
+		return nil, Classify(err)
+	}
+	defer cur.Close()
+	docs := []json.RawMessage{}
+	for {
+		raw, ok := cur.NextResponse()
+		if !ok {
+			break
+		}
+		docs = append(docs, json.RawMessage(raw))
+	}
+	return docs, Classify(cur.Err())
+}
+
+// WriteResult is the summary of a batch write.
+type WriteResult struct {
+	Inserted   int    `json:"inserted" rethinkdb:"inserted"`
+	Replaced   int    `json:"replaced" rethinkdb:"replaced"`
+	Unchanged  int    `json:"unchanged" rethinkdb:"unchanged"`
+	Errors     int    `json:"errors" rethinkdb:"errors"`
+	FirstError string `json:"first_error,omitempty" rethinkdb:"first_error"`
+}
+
+// Insert writes documents (JSON objects) with RethinkDB's conflict
+// handling ("error", "replace" or "update").
+func (d *Driver) Insert(ctx context.Context, db, table string, docs []json.RawMessage, conflict string) (WriteResult, error) {
+	arr, err := json.Marshal(docs)
+	if err != nil {
+		return WriteResult{}, fmt.Errorf("encode documents: %w", err)
+	}
+	opts := r.InsertOpts{Conflict: conflict}
+	var res WriteResult
+	cur, err := r.DB(db).Table(table).Insert(r.JSON(string(arr)), opts).Run(d.session, r.RunOpts{Context: ctx})
+	if err != nil {
+		return res, Classify(err)
+	}
+	defer cur.Close()
+	return res, Classify(cur.One(&res))
+}
+
+// Query runs a wire-JSON term (as the JavaScript driver would send it)
+// against db (empty: the server's default) and returns the result as JSON
+// values: a sequence becomes an array; times, binaries and geometries keep
+// their $reql_type$ form.
+func (d *Driver) Query(ctx context.Context, term json.RawMessage, db string) (any, error) {
+	opts := r.RunOpts{Context: ctx, TimeFormat: "raw", BinaryFormat: "raw", GeometryFormat: "raw", GroupFormat: "raw"}
+	if db != "" {
+		term = withDefaultDB(term, db) // the driver ignores RunOpts.DB for raw queries
+	}
+	cur, err := r.RawQuery(term).Run(d.session, opts)
+	if err != nil {
+		return nil, Classify(err)
+	}
+	defer cur.Close()
+	v, err := cur.Interface()
+	if err != nil {
+		return nil, Classify(err)
+	}
+	if seq, ok := v.([]any); ok && seq == nil {
+		return []any{}, nil // an empty sequence
+	}
+	return v, nil
+}
+
+// Term numbers withDefaultDB rewrites (ql2.proto).
+const (
+	termDB          = 14
+	termTable       = 15
+	termTableCreate = 60
+	termTableDrop   = 61
+	termTableList   = 62
+)
+
+// withDefaultDB makes every table reference without a database name db,
+// as the server's `db` global option would.
+func withDefaultDB(term json.RawMessage, db string) json.RawMessage {
+	var v any
+	dec := json.NewDecoder(strings.NewReader(string(term)))
+	dec.UseNumber()
+	if err := dec.Decode(&v); err != nil {
+		return term // the server reports the bad JSON
+	}
+	out, err := json.Marshal(addDB(v, db))
+	if err != nil {
+		return term
+	}
+	return out
+}
+
+func addDB(v any, db string) any {
+	switch t := v.(type) {
+	case []any:
+		if len(t) >= 2 {
+			if n, ok := t[0].(json.Number); ok {
+				args, _ := t[1].([]any)
+				for i, a := range args {
+					args[i] = addDB(a, db)
+				}
+				switch n.String() {
+				case "15", "60", "61", "62":
+					if len(args) == 0 || !isDBTerm(args[0]) {
+						t[1] = append([]any{[]any{termDB, []any{db}}}, args...)
+					}
+				}
+				for i := 2; i < len(t); i++ {
+					t[i] = addDB(t[i], db)
+				}
+				return t
+			}
+		}
+		for i, a := range t {
+			t[i] = addDB(a, db)
+		}
+		return t
+	case map[string]any:
+		for k, a := range t {
+			t[k] = addDB(a, db)
+		}
+		return t
+	}
+	return v
+}
+
+func isDBTerm(v any) bool {
+	a, ok := v.([]any)
+	if !ok || len(a) == 0 {
+		return false
+	}
+	n, ok := a[0].(json.Number)
+	return ok && n.String() == "14"
+}

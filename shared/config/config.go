@@ -42,7 +42,25 @@ type Serve struct {
 	FeedRetention int           // recent changes kept per table for changes({since})
 	JS            bool          // r.js allowed (--js; --no-js disables it)
 	HTTPAllow     []string      // hosts r.http may reach outside dev mode (--http-allow)
+
+	// Cluster settings of `photondb controlplane` and `photondb datanode`.
+	Consul          string   // Consul agent HTTP address (catalog, registry)
+	ConsulPrefix    string   // Consul KV folder of the catalog
+	ControlPlaneURL string   // where a data node finds the control plane
+	DataNode        string   // a data node's driver address for the control plane (else from Consul)
+	Tags            []string // a data node's placement tags (zone=a, ...)
+	Advertise       string   // the address other processes reach this one at
 }
+
+// Role is what a process runs.
+type Role string
+
+// The roles of the photondb binary.
+const (
+	RoleServe        Role = "serve"
+	RoleControlPlane Role = "controlplane"
+	RoleDataNode     Role = "datanode"
+)
 
 // listFlag is a comma-separated, repeatable string list flag.
 type listFlag struct{ list *[]string }
@@ -96,14 +114,47 @@ func EnvName(flagName string) string {
 // ParseServe reads the serve configuration from args and the environment
 // (getenv, usually os.Getenv). Usage and errors are written to out.
 func ParseServe(args []string, getenv func(string) string, out io.Writer) (Serve, error) {
+	return Parse(RoleServe, args, getenv, out)
+}
+
+var usageText = map[Role]string{
+	RoleServe:        "Usage: photondb serve [flags]\n\nRuns the control plane and one data node in one process.",
+	RoleControlPlane: "Usage: photondb controlplane --consul ADDR [flags]\n\nRuns the control plane alone: REST API, catalog in Consul KV, scheduler (one leader at a time).\nIt keeps no local state.",
+	RoleDataNode:     "Usage: photondb datanode --controlplane-url URL | --consul ADDR [flags]\n\nRuns a data node alone: it serves drivers, follows the control plane's catalog\nand registers itself in Consul when --consul is set.",
+}
+
+// Parse reads the configuration of a role from args and the environment.
+func Parse(role Role, args []string, getenv func(string) string, out io.Writer) (Serve, error) {
 	var c Serve
-	fs := flag.NewFlagSet("serve", flag.ContinueOnError)
+	fs := flag.NewFlagSet(string(role), flag.ContinueOnError)
 	fs.SetOutput(out)
+	node := role != RoleControlPlane
 	fs.StringVar(&c.Bind, "bind", "127.0.0.1", "address to listen on (all ports)")
-	fs.IntVar(&c.Port, "port", 8080, "HTTP port (REST API, health)")
-	fs.IntVar(&c.DriverPort, "driver-port", 28015, "RethinkDB driver port")
-	fs.IntVar(&c.ClusterPort, "cluster-port", 29015, "cluster port (raft, node-to-node RPC)")
-	fs.StringVar(&c.DataDir, "data-dir", "./data", "directory for data")
+	httpPort := 8080
+	if role == RoleDataNode {
+		httpPort = 8081
+	}
+	fs.IntVar(&c.Port, "port", httpPort, "HTTP port (REST API or node endpoints, health, metrics)")
+	if node {
+		fs.IntVar(&c.DriverPort, "driver-port", 28015, "RethinkDB driver port")
+		fs.IntVar(&c.ClusterPort, "cluster-port", 29015, "cluster port (raft, node-to-node RPC)")
+		fs.StringVar(&c.DataDir, "data-dir", "./data", "directory for data")
+	} else {
+		c.DataDir = "-"
+	}
+	if role != RoleServe {
+		consulDefault := getenv("CONSUL_HTTP_ADDR")
+		fs.StringVar(&c.Consul, "consul", consulDefault, "Consul agent HTTP address, host:port (default $CONSUL_HTTP_ADDR)")
+		fs.StringVar(&c.ConsulPrefix, "consul-prefix", "photondb/", "Consul KV folder of the catalog")
+		fs.StringVar(&c.Advertise, "advertise", "", "address other processes reach this one at (default: --bind)")
+	}
+	if role == RoleControlPlane {
+		fs.StringVar(&c.DataNode, "datanode", "", "a data node's driver address host:port (default: a healthy photondb-datanode from Consul)")
+	}
+	if role == RoleDataNode {
+		fs.StringVar(&c.ControlPlaneURL, "controlplane-url", "", "control plane URL (default: a healthy photondb-controlplane from Consul)")
+		fs.Var(listFlag{&c.Tags}, "tags", "placement tags, comma-separated (e.g. zone=a,rack=r1)")
+	}
 	fs.StringVar(&c.LogDir, "log-dir", "", "directory for log files (stderr only when empty)")
 	fs.BoolVar(&c.DevMode, "dev-mode", false, "development mode: authentication relaxed, loudly")
 	fs.BoolVar(&c.CORS, "cors", true, "allow cross-origin HTTP requests")
@@ -116,21 +167,24 @@ func ParseServe(args []string, getenv func(string) string, out io.Writer) (Serve
 	fs.IntVar(&c.LogMaxAgeDays, "log-max-age", 30, "days to keep rotated log files (0: no age limit)")
 	fs.BoolVar(&c.LogCompress, "log-compress", true, "gzip rotated log files")
 	fs.DurationVar(&c.LogRotate, "log-rotate-interval", 24*time.Hour, "also rotate the log file on this period (0: by size only)")
-	fs.IntVar(&c.SlowQueryMS, "slow-query-ms", 1000, "log queries whose first response takes at least this many ms (0: off)")
-	fs.IntVar(&c.CacheSizeMB, "cache-size", 256, "storage cache size in MB (documents read from disk are cached up to this budget)")
-	fs.IntVar(&c.FeedRetention, "feed-retention", 10000, "recent changes each table keeps so that changefeeds can resume with changes({since})")
-	fs.BoolVar(&c.JS, "js", true, "allow r.js (server-side JavaScript); --js=false or --no-js disables it")
-	fs.Var(noFlag{&c.JS}, "no-js", "disable r.js (same as --js=false)")
-	fs.Var(listFlag{&c.HTTPAllow}, "http-allow", "hosts r.http may reach, comma-separated (host, *.domain or host:port); r.http reaches every host in --dev-mode and none otherwise unless listed")
+	c.SlowQueryMS, c.CacheSizeMB, c.FeedRetention, c.JS = 1000, 256, 10000, true
+	if node {
+		fs.IntVar(&c.SlowQueryMS, "slow-query-ms", 1000, "log queries whose first response takes at least this many ms (0: off)")
+		fs.IntVar(&c.CacheSizeMB, "cache-size", 256, "storage cache size in MB (documents read from disk are cached up to this budget)")
+		fs.IntVar(&c.FeedRetention, "feed-retention", 10000, "recent changes each table keeps so that changefeeds can resume with changes({since})")
+		fs.BoolVar(&c.JS, "js", true, "allow r.js (server-side JavaScript); --js=false or --no-js disables it")
+		fs.Var(noFlag{&c.JS}, "no-js", "disable r.js (same as --js=false)")
+		fs.Var(listFlag{&c.HTTPAllow}, "http-allow", "hosts r.http may reach, comma-separated (host, *.domain or host:port); r.http reaches every host in --dev-mode and none otherwise unless listed")
+	}
 	fs.Usage = func() {
-		fmt.Fprintln(out, "Usage: photondb serve [flags]\n\nRuns the control plane and one data node in one process.\nEvery flag can also be set as PHOTONDB_<FLAG> (e.g. PHOTONDB_DRIVER_PORT).\n\nFlags:")
+		fmt.Fprintln(out, usageText[role]+"\nEvery flag can also be set as PHOTONDB_<FLAG> (e.g. PHOTONDB_PORT).\n\nFlags:")
 		fs.PrintDefaults()
 	}
 	if err := fs.Parse(args); err != nil {
 		return Serve{}, err
 	}
 	if fs.NArg() > 0 {
-		return Serve{}, fmt.Errorf("serve: unexpected argument %q", fs.Arg(0))
+		return Serve{}, fmt.Errorf("%s: unexpected argument %q", role, fs.Arg(0))
 	}
 	set := map[string]bool{}
 	fs.Visit(func(f *flag.Flag) { set[f.Name] = true })
@@ -153,7 +207,19 @@ func ParseServe(args []string, getenv func(string) string, out io.Writer) (Serve
 	if err := errors.Join(errs...); err != nil {
 		return Serve{}, err
 	}
-	return c, c.validate()
+	if err := c.validate(); err != nil {
+		return Serve{}, err
+	}
+	switch {
+	case role == RoleControlPlane && c.Consul == "":
+		return Serve{}, errors.New("--consul (or CONSUL_HTTP_ADDR) is required: the control plane keeps its catalog in Consul")
+	case role == RoleDataNode && c.Consul == "" && c.ControlPlaneURL == "":
+		return Serve{}, errors.New("--controlplane-url or --consul is required: a data node follows a control plane")
+	}
+	if c.Advertise == "" {
+		c.Advertise = c.Bind
+	}
+	return c, nil
 }
 
 func (c Serve) validate() error {

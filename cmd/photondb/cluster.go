@@ -1,0 +1,375 @@
+package main
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"log/slog"
+	"net"
+	"net/http"
+	"strconv"
+	"sync"
+	"time"
+
+	"github.com/hashicorp/consul/api"
+
+	"github.com/photondb-io/photondb/controlplane/catalog/consulcat"
+	"github.com/photondb-io/photondb/controlplane/meta"
+	"github.com/photondb-io/photondb/controlplane/nodeclient"
+	"github.com/photondb-io/photondb/controlplane/registry"
+	"github.com/photondb-io/photondb/controlplane/scheduler"
+	"github.com/photondb-io/photondb/datanode"
+	"github.com/photondb-io/photondb/shared/config"
+	"github.com/photondb-io/photondb/shared/consulreg"
+	"github.com/photondb-io/photondb/shared/reqltext"
+)
+
+type consulClient = *api.Client
+
+// parseReQL turns ReQL text into the wire JSON the data node runs.
+func parseReQL(src string) (json.RawMessage, error) {
+	t, err := reqltext.Parse(src)
+	if err != nil {
+		return nil, err
+	}
+	return t.MarshalJSON()
+}
+
+// schedulerLoop runs the scheduler while this process leads.
+type schedulerLoop struct {
+	cancel context.CancelFunc
+	done   chan struct{}
+}
+
+func (l *schedulerLoop) stop() {
+	l.cancel()
+	<-l.done
+}
+
+// startScheduler runs scheduler rounds while this replica is the leader:
+// at once, on every metadata change made through svc, and every 5 s (node
+// health changes are seen by polling the registry).
+func startScheduler(parent context.Context, svc *meta.Service, reg meta.Registry, elector scheduler.Elector, log *slog.Logger) *schedulerLoop {
+	ctx, cancel := context.WithCancel(parent)
+	l := &schedulerLoop{cancel: cancel, done: make(chan struct{})}
+	trigger := make(chan struct{}, 1)
+	go func() {
+		for {
+			select {
+			case <-ctx.Done():
+				return
+			case <-svc.Changed():
+				select {
+				case trigger <- struct{}{}:
+				default:
+				}
+			}
+		}
+	}()
+	loop := &scheduler.Loop{
+		Elector:   elector,
+		Reconcile: func(ctx context.Context) error { return svc.Reconcile(ctx, reg, log) },
+		Trigger:   trigger,
+		Interval:  5 * time.Second,
+		OnError:   func(err error) { log.Warn("scheduler round failed", "err", err) },
+	}
+	go func() {
+		defer close(l.done)
+		for ctx.Err() == nil {
+			err := loop.Run(ctx)
+			if ctx.Err() != nil {
+				return
+			}
+			log.Info("scheduler leadership ended; campaigning again", "reason", err)
+			select {
+			case <-ctx.Done():
+				return
+			case <-time.After(time.Second):
+			}
+		}
+	}()
+	return l
+}
+
+// runRole parses a role's flags and runs it.
+func runRole(role config.Role, args []string, stderr io.Writer, run func(config.Serve, io.Writer) error) int {
+	cfg, err := config.Parse(role, args, config.Getenv, stderr)
+	if errors.Is(err, flag.ErrHelp) {
+		return 0
+	}
+	if err != nil {
+		fmt.Fprintf(stderr, "photondb %s: %v\n", role, err)
+		return 2
+	}
+	if err := run(cfg, stderr); err != nil {
+		fmt.Fprintf(stderr, "photondb %s: %v\n", role, err)
+		return 1
+	}
+	return 0
+}
+
+// runControlPlane is `photondb controlplane`: the REST API over a catalog
+// in Consul KV, the scheduler under a Consul lock, the data nodes from
+// Consul's catalog. It keeps no local state.
+func runControlPlane(cfg config.Serve, stderr io.Writer) error {
+	p, err := startProcess(cfg, config.RoleControlPlane, stderr)
+	if err != nil {
+		return err
+	}
+	defer p.close()
+	log := p.log
+	client, err := consulreg.Client(cfg.Consul)
+	if err != nil {
+		return err
+	}
+	cat, err := consulcat.New(client, consulcat.Options{Prefix: cfg.ConsulPrefix})
+	if err != nil {
+		return err
+	}
+	defer cat.Close()
+	httpLn, err := net.Listen("tcp", cfg.Addr(cfg.Port))
+	if err != nil {
+		return fmt.Errorf("listen for HTTP on %s: %w", cfg.Addr(cfg.Port), err)
+	}
+	defer httpLn.Close()
+	// Documents and queries go to a data node, found lazily so the control
+	// plane starts (and serves its API) before any node exists.
+	node := &lazyNode{resolve: consulNode(client, cfg.ConsulPrefix)}
+	if cfg.DataNode != "" {
+		node.resolve = func(context.Context) (string, error) { return cfg.DataNode, nil }
+	}
+	cp, err := p.startControlPlane(cat, func(*meta.Service) meta.Registry { return registry.Consul{Client: client, Cluster: cfg.ConsulPrefix} },
+		node, &registry.Elector{Client: client, Key: cfg.ConsulPrefix + "scheduler/leader"})
+	if err != nil {
+		return err
+	}
+	defer cp.closeAll()
+	p.reg.Register("catalog", func(ctx context.Context) error { _, err := cp.meta.Seq(ctx); return err })
+	handler, err := p.handler(cp.rest, nil)
+	if err != nil {
+		return err
+	}
+	srv := p.serveHTTP(httpLn, handler)
+	port := httpLn.Addr().(*net.TCPAddr).Port
+	deregister, err := consulreg.Register(p.ctx, client, consulreg.Service{
+		Name: consulreg.ControlPlaneService, ID: consulreg.ControlPlaneService + "-" + net.JoinHostPort(cfg.Advertise, strconv.Itoa(port)),
+		Address: cfg.Advertise, Port: port, HTTPPort: port, Cluster: cfg.ConsulPrefix,
+	})
+	if err != nil {
+		srv.shutdown(context.Background(), log)
+		return err
+	}
+	defer deregister()
+	p.reg.MarkStarted()
+	log.Info("photondb control plane ready", "http", httpLn.Addr().String(), "consul", cfg.Consul)
+	var runErr error
+	select {
+	case <-p.ctx.Done():
+		log.Info("shutting down", "reason", "signal")
+	case err := <-srv.err:
+		runErr = fmt.Errorf("HTTP server: %w", err)
+	}
+	shutCtx, cancel := context.WithTimeout(context.Background(), p.timeout())
+	defer cancel()
+	cp.closeAll()
+	srv.shutdown(shutCtx, log)
+	log.Info("stopped cleanly")
+	return runErr
+}
+
+// lazyNode is the control plane's data-node client when the node is found
+// in Consul (or named by flag): it connects on first use and reconnects to
+// a healthy instance after a connection failure, so the control plane
+// starts and serves its API before any data node exists.
+type lazyNode struct {
+	resolve func(ctx context.Context) (string, error)
+	mu      sync.Mutex
+	drv     *nodeclient.Driver
+}
+
+func (l *lazyNode) get(ctx context.Context) (*nodeclient.Driver, error) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	if l.drv != nil {
+		return l.drv, nil
+	}
+	addr, err := l.resolve(ctx)
+	if err != nil {
+		return nil, &nodeclient.Error{Kind: nodeclient.KindUnavailable, Message: "No data node is available: " + err.Error(), Err: err}
+	}
+	drv, err := nodeclient.Dial(addr, nodeclient.DriverOptions{})
+	if err != nil {
+		return nil, &nodeclient.Error{Kind: nodeclient.KindUnavailable, Message: "Cannot reach data node " + addr + ".", Err: err}
+	}
+	l.drv = drv
+	return drv, nil
+}
+
+// done forgets the connection after an unavailability error.
+func (l *lazyNode) done(drv *nodeclient.Driver, err error) error {
+	var ce *nodeclient.Error
+	if errors.As(nodeclient.Classify(err), &ce) && ce.Kind == nodeclient.KindUnavailable {
+		l.mu.Lock()
+		if l.drv == drv {
+			l.drv = nil
+			_ = drv.Close()
+		}
+		l.mu.Unlock()
+	}
+	return err
+}
+
+func (l *lazyNode) Close() error {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	if l.drv != nil {
+		return l.drv.Close()
+	}
+	return nil
+}
+
+func (l *lazyNode) Indexes(ctx context.Context, db, table string) ([]nodeclient.Index, error) {
+	d, err := l.get(ctx)
+	if err != nil {
+		return nil, err
+	}
+	out, err := d.Indexes(ctx, db, table)
+	return out, l.done(d, err)
+}
+
+func (l *lazyNode) Count(ctx context.Context, db, table string) (int64, error) {
+	d, err := l.get(ctx)
+	if err != nil {
+		return 0, err
+	}
+	out, err := d.Count(ctx, db, table)
+	return out, l.done(d, err)
+}
+
+func (l *lazyNode) Documents(ctx context.Context, db, table, pk string, after any, limit int) ([]json.RawMessage, error) {
+	d, err := l.get(ctx)
+	if err != nil {
+		return nil, err
+	}
+	out, err := d.Documents(ctx, db, table, pk, after, limit)
+	return out, l.done(d, err)
+}
+
+func (l *lazyNode) Insert(ctx context.Context, db, table string, docs []json.RawMessage, conflict string) (nodeclient.WriteResult, error) {
+	d, err := l.get(ctx)
+	if err != nil {
+		return nodeclient.WriteResult{}, err
+	}
+	out, err := d.Insert(ctx, db, table, docs, conflict)
+	return out, l.done(d, err)
+}
+
+func (l *lazyNode) Query(ctx context.Context, term json.RawMessage, db string) (any, error) {
+	d, err := l.get(ctx)
+	if err != nil {
+		return nil, err
+	}
+	out, err := d.Query(ctx, term, db)
+	return out, l.done(d, err)
+}
+
+// consulNode resolves a healthy photondb-datanode's driver address.
+func consulNode(c consulClient, cluster string) func(ctx context.Context) (string, error) {
+	return func(ctx context.Context) (string, error) {
+		ins, err := consulreg.Instances(ctx, c, consulreg.DataNodeService, cluster)
+		if err != nil {
+			return "", err
+		}
+		for _, in := range ins {
+			if in.Healthy {
+				return net.JoinHostPort(in.Address, strconv.Itoa(in.Port)), nil
+			}
+		}
+		return "", errors.New("no healthy " + consulreg.DataNodeService + " is registered in Consul")
+	}
+}
+
+// runDataNode is `photondb datanode`: a data node that follows the control
+// plane (found by flag or in Consul), serves drivers, and serves its
+// health, metrics and WebSocket changefeeds on its own HTTP port.
+func runDataNode(cfg config.Serve, stderr io.Writer) error {
+	p, err := startProcess(cfg, config.RoleDataNode, stderr)
+	if err != nil {
+		return err
+	}
+	defer p.close()
+	log := p.log
+	var client consulClient
+	if cfg.Consul != "" {
+		if client, err = consulreg.Client(cfg.Consul); err != nil {
+			return err
+		}
+	}
+	cpURL := cfg.ControlPlaneURL
+	if cpURL == "" {
+		wctx, cancel := context.WithTimeout(p.ctx, time.Minute)
+		in, err := consulreg.WaitHealthy(wctx, client, consulreg.ControlPlaneService, cfg.ConsulPrefix)
+		cancel()
+		if err != nil {
+			return err
+		}
+		cpURL = "http://" + net.JoinHostPort(in.Address, strconv.Itoa(in.Port))
+	}
+	httpLn, err := net.Listen("tcp", cfg.Addr(cfg.Port))
+	if err != nil {
+		return fmt.Errorf("listen for HTTP on %s: %w", cfg.Addr(cfg.Port), err)
+	}
+	defer httpLn.Close()
+	node, err := datanode.Start(p.nodeConfig(cpURL, httpLn.Addr().(*net.TCPAddr).Port))
+	if err != nil {
+		return err
+	}
+	p.reg.Register("storage", node.CheckStorage)
+	p.reg.Register("catalog", node.CheckCatalog)
+	handler, err := p.handler(nil, map[string]http.Handler{"/api/changes": node.FeedHandler(),
+		"/_node/stats": node.AdminHandler(), "/_node/compact": node.AdminHandler()})
+	if err != nil {
+		_ = node.Shutdown(context.Background())
+		return err
+	}
+	srv := p.serveHTTP(httpLn, handler)
+	if client != nil {
+		id, name := node.Identity()
+		driverPort := node.DriverAddr().(*net.TCPAddr).Port
+		httpPort := httpLn.Addr().(*net.TCPAddr).Port
+		deregister, err := consulreg.Register(p.ctx, client, consulreg.Service{
+			Name: consulreg.DataNodeService, ID: consulreg.DataNodeService + "-" + id,
+			Address: cfg.Advertise, Port: driverPort, HTTPPort: httpPort, Tags: cfg.Tags, Cluster: cfg.ConsulPrefix,
+			Meta: map[string]string{"node_id": id, "name": name, "http_port": strconv.Itoa(httpPort),
+				"cluster_port": strconv.Itoa(cfg.ClusterPort)},
+		})
+		if err != nil {
+			_ = node.Shutdown(context.Background())
+			return err
+		}
+		defer deregister()
+	}
+	p.reg.MarkStarted()
+	log.Info("photondb data node ready", "http", httpLn.Addr().String(), "driver", node.DriverAddr().String(), "controlplane", cpURL)
+	var runErr error
+	select {
+	case <-p.ctx.Done():
+		log.Info("shutting down", "reason", "signal")
+	case err := <-srv.err:
+		runErr = fmt.Errorf("HTTP server: %w", err)
+	case err := <-node.Err():
+		runErr = fmt.Errorf("driver server: %w", err)
+	}
+	shutCtx, cancel := context.WithTimeout(context.Background(), p.timeout())
+	defer cancel()
+	nodeErr := node.Shutdown(shutCtx)
+	srv.shutdown(shutCtx, log)
+	if nodeErr != nil {
+		return errors.Join(runErr, fmt.Errorf("shutdown: %w", nodeErr))
+	}
+	log.Info("stopped cleanly")
+	return runErr
+}
