@@ -1,9 +1,13 @@
-// Package rest_test runs the control plane's REST API end to end against a
-// real `photondb serve` process, with net/http and the official RethinkDB
-// Go driver.
+// Package rest_test runs the control plane's REST API end to end, with
+// net/http and the official RethinkDB Go driver, against both deployments:
+// `photondb serve` (embedded catalog and registry) and `photondb
+// controlplane` + `photondb datanode` on a real Consul agent (catalog in
+// Consul KV, data node registered as a Consul service). Every test runs in
+// both (subtests "serve" and "consul").
 //
 // The server binary is taken from $PHOTONDB_BIN; when that is unset TestMain
-// builds ./cmd/photondb into a temporary directory.
+// builds ./cmd/photondb into a temporary directory. The Consul binary comes
+// from tests/consulagent.
 package rest_test
 
 import (
@@ -15,12 +19,14 @@ import (
 	"os"
 	"os/exec"
 	"strconv"
+	"sync/atomic"
 	"syscall"
 	"testing"
 	"time"
 
 	r "gopkg.in/rethinkdb/rethinkdb-go.v6"
 
+	"github.com/photondb-io/photondb/tests/consulagent"
 	"github.com/photondb-io/photondb/tests/testbin"
 )
 
@@ -37,16 +43,42 @@ func runMain(m *testing.M) int {
 	}
 	defer cleanup()
 	serverBin = bin
-	return m.Run()
+	return consulagent.Main(m)
 }
 
-// server is one running `photondb serve`.
+// mode is a deployment.
+type mode string
+
+const (
+	modeServe  mode = "serve"  // photondb serve
+	modeConsul mode = "consul" // photondb controlplane + photondb datanode on Consul
+)
+
+// eachMode runs f once per deployment, as subtests.
+func eachMode(t *testing.T, f func(t *testing.T, m mode)) {
+	for _, m := range []mode{modeServe, modeConsul} {
+		t.Run(string(m), func(t *testing.T) { f(t, m) })
+	}
+}
+
+// proc is one photondb process.
+type proc struct {
+	name    string
+	cmd     *exec.Cmd
+	out     *testbin.Output
+	done    chan struct{}
+	waitErr error
+}
+
+// server is a running deployment: the control plane's HTTP port and the
+// data node's driver port.
 type server struct {
+	mode                 mode
 	HTTPPort, DriverPort int
-	cmd                  *exec.Cmd
-	out                  *testbin.Output
-	done                 chan struct{}
-	waitErr              error
+	dataDir              string
+	consulAddr, prefix   string
+	procs                []*proc
+	stopped              bool // stopped on purpose (restart tests)
 }
 
 func (s *server) URL(path string) string {
@@ -55,6 +87,14 @@ func (s *server) URL(path string) string {
 
 func (s *server) DriverAddr() string {
 	return net.JoinHostPort("127.0.0.1", strconv.Itoa(s.DriverPort))
+}
+
+func (s *server) output() string {
+	out := ""
+	for _, p := range s.procs {
+		out += "--- " + p.name + " ---\n" + p.out.String()
+	}
+	return out
 }
 
 func freePort(t testing.TB) int {
@@ -69,85 +109,174 @@ func freePort(t testing.TB) int {
 
 var errExitedEarly = errors.New("server exited before becoming ready")
 
-// startServer starts photondb on a fresh data dir and waits for
-// /health/ready; it is stopped with SIGTERM (and must exit 0) at cleanup.
-func startServer(t *testing.T) *server {
+var prefixes atomic.Int64
+
+// startServer starts a deployment on a fresh data dir and waits until it is
+// ready; it is stopped with SIGTERM (and must exit 0) at cleanup.
+func startServer(t *testing.T, m mode) *server {
+	t.Helper()
+	s := &server{mode: m, dataDir: t.TempDir()}
+	if m == modeConsul {
+		s.consulAddr = consulagent.Shared(t).Addr
+		s.prefix = fmt.Sprintf("rest-%d-%d/", os.Getpid(), prefixes.Add(1))
+	}
+	return s.restart(t)
+}
+
+// restart starts the deployment's processes (again) on the same data
+// directory and catalog.
+func (s *server) restart(t *testing.T) *server {
 	t.Helper()
 	var lastErr error
 	for attempt := 0; attempt < 3; attempt++ {
-		s, err := tryStart(t, t.TempDir())
+		n := &server{mode: s.mode, dataDir: s.dataDir, consulAddr: s.consulAddr, prefix: s.prefix}
+		err := n.start(t)
 		if err == nil {
-			return s
+			t.Cleanup(func() { n.stop(t) })
+			return n
 		}
+		n.killAll()
 		lastErr = err
 		if !errors.Is(err, errExitedEarly) {
 			break
 		}
 	}
-	t.Fatalf("starting photondb: %v", lastErr)
+	t.Fatalf("starting photondb (%s): %v", s.mode, lastErr)
 	return nil
 }
 
-func tryStart(t *testing.T, dataDir string) (*server, error) {
-	s := &server{HTTPPort: freePort(t), DriverPort: freePort(t), out: &testbin.Output{}, done: make(chan struct{})}
-	s.cmd = exec.Command(serverBin, "serve",
-		"--bind", "127.0.0.1",
-		"--port", strconv.Itoa(s.HTTPPort),
-		"--driver-port", strconv.Itoa(s.DriverPort),
-		"--cluster-port", strconv.Itoa(freePort(t)),
-		"--data-dir", dataDir,
-		"--dev-mode",
-	)
-	s.cmd.Stdout, s.cmd.Stderr = s.out, s.out
-	if err := s.cmd.Start(); err != nil {
-		return nil, fmt.Errorf("exec %s: %w", serverBin, err)
+func (s *server) start(t *testing.T) error {
+	s.HTTPPort, s.DriverPort = freePort(t), freePort(t)
+	common := []string{"--bind", "127.0.0.1", "--dev-mode"}
+	if s.mode == modeServe {
+		args := append([]string{"serve", "--port", strconv.Itoa(s.HTTPPort), "--driver-port", strconv.Itoa(s.DriverPort),
+			"--cluster-port", strconv.Itoa(freePort(t)), "--data-dir", s.dataDir}, common...)
+		return s.launch("serve", args, s.HTTPPort)
 	}
+	cp := append([]string{"controlplane", "--port", strconv.Itoa(s.HTTPPort), "--consul", s.consulAddr,
+		"--consul-prefix", s.prefix}, common...)
+	if err := s.launch("controlplane", cp, s.HTTPPort); err != nil {
+		return err
+	}
+	nodeHTTP := freePort(t)
+	dn := append([]string{"datanode", "--port", strconv.Itoa(nodeHTTP), "--driver-port", strconv.Itoa(s.DriverPort),
+		"--cluster-port", strconv.Itoa(freePort(t)), "--data-dir", s.dataDir,
+		"--controlplane-url", s.URL(""), "--consul", s.consulAddr, "--consul-prefix", s.prefix, "--tags", "zone=a"}, common...)
+	if err := s.launch("datanode", dn, nodeHTTP); err != nil {
+		return err
+	}
+	// The control plane reaches the node once Consul's check passed.
+	deadline := time.Now().Add(20 * time.Second)
+	var last string
+	for time.Now().Before(deadline) {
+		if resp, err := http.Get(s.URL("/api/v1/status")); err == nil {
+			var st struct {
+				HealthyNodes int `json:"healthy_nodes"`
+			}
+			err = decodeJSON(resp, &st)
+			if st.HealthyNodes == 1 {
+				return nil
+			}
+			last = fmt.Sprintf("status %d, %+v, %v", resp.StatusCode, st, err)
+		}
+		time.Sleep(100 * time.Millisecond)
+	}
+	health := ""
+	if resp, err := http.Get("http://" + s.consulAddr + "/v1/health/service/photondb-datanode"); err == nil {
+		b, _ := io.ReadAll(resp.Body)
+		resp.Body.Close()
+		health = string(b)
+	}
+	return fmt.Errorf("the data node did not become healthy in Consul within 20s (last status: %s; consul: %s)\n%s", last, health, s.output())
+}
+
+// launch starts one process and waits for its /health/ready.
+func (s *server) launch(name string, args []string, httpPort int) error {
+	p := &proc{name: name, out: &testbin.Output{}, done: make(chan struct{})}
+	p.cmd = exec.Command(serverBin, args...)
+	p.cmd.Stdout, p.cmd.Stderr = p.out, p.out
+	if err := p.cmd.Start(); err != nil {
+		return fmt.Errorf("exec %s: %w", serverBin, err)
+	}
+	s.procs = append(s.procs, p)
 	go func() {
-		s.waitErr = s.cmd.Wait()
-		close(s.done)
+		p.waitErr = p.cmd.Wait()
+		close(p.done)
 	}()
 	client := &http.Client{Timeout: time.Second}
+	url := fmt.Sprintf("http://127.0.0.1:%d/health/ready", httpPort)
 	deadline := time.Now().Add(20 * time.Second)
 	for time.Now().Before(deadline) {
 		select {
-		case <-s.done:
-			return nil, fmt.Errorf("%w: %v\n%s", errExitedEarly, s.waitErr, s.out)
+		case <-p.done:
+			return fmt.Errorf("%w: %s: %v\n%s", errExitedEarly, name, p.waitErr, s.output())
 		default:
 		}
-		if resp, err := client.Get(s.URL("/health/ready")); err == nil {
+		if resp, err := client.Get(url); err == nil {
 			resp.Body.Close()
 			if resp.StatusCode == http.StatusOK {
-				t.Cleanup(func() { s.stop(t) })
-				return s, nil
+				return nil
 			}
 		}
 		time.Sleep(50 * time.Millisecond)
 	}
-	_ = s.cmd.Process.Kill()
-	<-s.done
-	return nil, fmt.Errorf("not ready within 20s\n%s", s.out)
+	return fmt.Errorf("%s not ready within 20s\n%s", name, s.output())
+}
+
+func (s *server) killAll() {
+	for _, p := range s.procs {
+		_ = p.cmd.Process.Kill()
+		<-p.done
+	}
+}
+
+// kill stops every process with sig (SIGTERM: each must exit cleanly;
+// SIGKILL: a crash), data node first, and waits for them.
+func (s *server) kill(t *testing.T, sig syscall.Signal) {
+	t.Helper()
+	s.stopped = true
+	for i := len(s.procs) - 1; i >= 0; i-- {
+		p := s.procs[i]
+		_ = p.cmd.Process.Signal(sig)
+		select {
+		case <-p.done:
+		case <-time.After(20 * time.Second):
+			_ = p.cmd.Process.Kill()
+			<-p.done
+			t.Fatalf("%s did not exit within 20s of %v\n%s", p.name, sig, s.output())
+		}
+		if sig == syscall.SIGTERM && p.waitErr != nil {
+			t.Fatalf("%s exit after SIGTERM: %v\n%s", p.name, p.waitErr, s.output())
+		}
+	}
 }
 
 func (s *server) stop(t *testing.T) {
-	select {
-	case <-s.done:
-		t.Errorf("server exited early: %v\n%s", s.waitErr, s.out)
-		return
-	default:
-	}
-	_ = s.cmd.Process.Signal(syscall.SIGTERM)
-	select {
-	case <-s.done:
-	case <-time.After(20 * time.Second):
-		_ = s.cmd.Process.Kill()
-		<-s.done
-		t.Errorf("server did not exit within 20s of SIGTERM\n%s", s.out)
+	if s.stopped {
 		return
 	}
-	if s.waitErr != nil {
-		t.Errorf("server exit after SIGTERM: %v\n%s", s.waitErr, s.out)
+	for i := len(s.procs) - 1; i >= 0; i-- {
+		p := s.procs[i]
+		select {
+		case <-p.done:
+			t.Errorf("%s exited early: %v\n%s", p.name, p.waitErr, s.output())
+			continue
+		default:
+		}
+		_ = p.cmd.Process.Signal(syscall.SIGTERM)
+		select {
+		case <-p.done:
+		case <-time.After(20 * time.Second):
+			_ = p.cmd.Process.Kill()
+			<-p.done
+			t.Errorf("%s did not exit within 20s of SIGTERM\n%s", p.name, s.output())
+			continue
+		}
+		if p.waitErr != nil {
+			t.Errorf("%s exit after SIGTERM: %v\n%s", p.name, p.waitErr, s.output())
+		}
 	}
 	if t.Failed() {
-		t.Logf("photondb output:\n%s", s.out)
+		t.Logf("photondb output:\n%s", s.output())
 	}
 }

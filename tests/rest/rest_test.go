@@ -93,11 +93,14 @@ func names(t *testing.T, resp response, key string) []string {
 	return out
 }
 
-func TestDatabases(t *testing.T) {
-	s := startServer(t)
+func TestDatabases(t *testing.T) { eachMode(t, testDatabases) }
+
+func testDatabases(t *testing.T, m mode) {
+	s := startServer(t, m)
 
 	resp := expect(t, s, "GET", "/api/v1/databases", "", 200)
-	if got := names(t, resp, "databases"); !reflect.DeepEqual(got, []string{"rethinkdb", "test"}) {
+	// The system database `rethinkdb` belongs to no tenant: it is not listed.
+	if got := names(t, resp, "databases"); !reflect.DeepEqual(got, []string{"test"}) {
 		t.Errorf("initial databases %v", got)
 	}
 
@@ -109,7 +112,7 @@ func TestDatabases(t *testing.T) {
 		t.Errorf("Location %q", loc)
 	}
 	resp = expect(t, s, "GET", "/api/v1/databases", "", 200)
-	if got := names(t, resp, "databases"); !reflect.DeepEqual(got, []string{"rethinkdb", "shop", "test"}) {
+	if got := names(t, resp, "databases"); !reflect.DeepEqual(got, []string{"shop", "test"}) {
 		t.Errorf("databases after create %v", got)
 	}
 
@@ -121,13 +124,15 @@ func TestDatabases(t *testing.T) {
 	expect(t, s, "DELETE", "/api/v1/databases/shop", "", 204)
 	expectProblem(t, s, "DELETE", "/api/v1/databases/shop", "", 404, "Database `shop` does not exist.")
 	resp = expect(t, s, "GET", "/api/v1/databases", "", 200)
-	if got := names(t, resp, "databases"); !reflect.DeepEqual(got, []string{"rethinkdb", "test"}) {
+	if got := names(t, resp, "databases"); !reflect.DeepEqual(got, []string{"test"}) {
 		t.Errorf("databases after drop %v", got)
 	}
 }
 
-func TestTables(t *testing.T) {
-	s := startServer(t)
+func TestTables(t *testing.T) { eachMode(t, testTables) }
+
+func testTables(t *testing.T, m mode) {
+	s := startServer(t, m)
 	expect(t, s, "POST", "/api/v1/databases", `{"name":"app"}`, 201)
 
 	resp := expect(t, s, "GET", "/api/v1/databases/app/tables", "", 200)
@@ -160,8 +165,14 @@ func TestTables(t *testing.T) {
 		{"db": "app", "name": "users", "primary_key": "email", "durability": "soft"},
 	}
 	for i, w := range wantList {
-		if !reflect.DeepEqual(list[i], w) {
-			t.Errorf("tables[%d] = %v, want %v", i, list[i], w)
+		got := list[i].(map[string]any)
+		for k, v := range w {
+			if got[k] != v {
+				t.Errorf("tables[%d].%s = %v, want %v", i, k, got[k], v)
+			}
+		}
+		if got["shards"] != 1.0 || got["replicas"] != 1.0 || got["write_acks"] != "majority" || got["id"] == "" {
+			t.Errorf("tables[%d] defaults: %v", i, got)
 		}
 	}
 
@@ -213,8 +224,10 @@ func TestTables(t *testing.T) {
 	}
 }
 
-func TestOpenAPIAndDocs(t *testing.T) {
-	s := startServer(t)
+func TestOpenAPIAndDocs(t *testing.T) { eachMode(t, testOpenAPIAndDocs) }
+
+func testOpenAPIAndDocs(t *testing.T, m mode) {
+	s := startServer(t, m)
 	resp := expect(t, s, "GET", "/openapi.json", "", 200)
 	v, _ := resp.Body["openapi"].(string)
 	if !strings.HasPrefix(v, "3.1") {
@@ -225,10 +238,23 @@ func TestOpenAPIAndDocs(t *testing.T) {
 		t.Fatalf("no paths: %.500s", resp.Raw)
 	}
 	want := map[string][]string{
-		"/api/v1/databases":                     {"get", "post"},
-		"/api/v1/databases/{db}":                {"delete"},
-		"/api/v1/databases/{db}/tables":         {"get", "post"},
-		"/api/v1/databases/{db}/tables/{table}": {"delete"},
+		"/api/v1/databases":                               {"get", "post"},
+		"/api/v1/databases/{db}":                          {"get", "delete"},
+		"/api/v1/databases/{db}/tables":                   {"get", "post"},
+		"/api/v1/databases/{db}/tables/{table}":           {"get", "patch", "delete"},
+		"/api/v1/databases/{db}/tables/{table}/indexes":   {"get"},
+		"/api/v1/databases/{db}/tables/{table}/shards":    {"get"},
+		"/api/v1/databases/{db}/tables/{table}/documents": {"get", "post"},
+		"/api/v1/tenants":                                 {"get", "post"},
+		"/api/v1/tenants/{tenant}":                        {"get", "patch", "delete"},
+		"/api/v1/tokens":                                  {"get", "post"},
+		"/api/v1/tokens/{id}":                             {"delete"},
+		"/api/v1/nodes":                                   {"get"},
+		"/api/v1/nodes/{id}":                              {"put", "delete"},
+		"/api/v1/nodes/{id}/drain":                        {"post"},
+		"/api/v1/status":                                  {"get"},
+		"/api/query":                                      {"post"},
+		"/api/tables":                                     {"get"},
 	}
 	for p, methods := range want {
 		item, ok := paths[p].(map[string]any)
