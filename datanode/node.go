@@ -59,6 +59,9 @@ type Config struct {
 	// HTTPPort is where the node's HTTP endpoints answer (health, metrics,
 	// changefeeds, /_node/*), as registered.
 	HTTPPort int
+	// FindControlPlane, when set, finds a control plane's URL again after
+	// the current one became unreachable (e.g. another replica in Consul).
+	FindControlPlane func(ctx context.Context) (string, error)
 }
 
 // Node is a running data node.
@@ -130,8 +133,12 @@ func Start(cfg Config) (*Node, error) {
 	var syncer *catalogsync.Syncer
 	if cfg.ControlPlaneURL != "" {
 		addr := l.Addr().(*net.TCPAddr)
+		client := catalogsync.NewClient(cfg.ControlPlaneURL, id.ID)
+		if cfg.FindControlPlane != nil {
+			client.SetResolver(cfg.FindControlPlane)
+		}
 		syncer, err = catalogsync.New(catalogsync.Options{
-			Client:  catalogsync.NewClient(cfg.ControlPlaneURL, id.ID),
+			Client:  client,
 			Local:   local,
 			Node:    meta.Node{ID: id.ID, Name: id.Name, Address: addr.IP.String(), DriverPort: addr.Port, HTTPPort: cfg.HTTPPort, Tags: cfg.Tags},
 			DataDir: cfg.DataDir,

@@ -159,7 +159,7 @@ func runControlPlane(cfg config.Serve, stderr io.Writer) error {
 		Address: cfg.Advertise, Port: port, HTTPPort: port, Cluster: cfg.ConsulPrefix,
 	})
 	if err != nil {
-		srv.shutdown(context.Background(), log)
+		srv.shutdown(context.Background(), p)
 		return err
 	}
 	defer deregister()
@@ -175,7 +175,7 @@ func runControlPlane(cfg config.Serve, stderr io.Writer) error {
 	shutCtx, cancel := context.WithTimeout(context.Background(), p.timeout())
 	defer cancel()
 	cp.closeAll()
-	srv.shutdown(shutCtx, log)
+	srv.shutdown(shutCtx, p)
 	log.Info("stopped cleanly")
 	return runErr
 }
@@ -309,21 +309,38 @@ func runDataNode(cfg config.Serve, stderr io.Writer) error {
 		}
 	}
 	cpURL := cfg.ControlPlaneURL
+	var findCP func(ctx context.Context) (string, error)
 	if cpURL == "" {
+		// Any healthy control-plane replica will do; after one goes away
+		// the node looks again.
+		findCP = func(ctx context.Context) (string, error) {
+			in, err := consulreg.WaitHealthy(ctx, client, consulreg.ControlPlaneService, cfg.ConsulPrefix)
+			if err != nil {
+				return "", err
+			}
+			return "http://" + net.JoinHostPort(in.Address, strconv.Itoa(in.Port)), nil
+		}
 		wctx, cancel := context.WithTimeout(p.ctx, time.Minute)
-		in, err := consulreg.WaitHealthy(wctx, client, consulreg.ControlPlaneService, cfg.ConsulPrefix)
+		cpURL, err = findCP(wctx)
 		cancel()
 		if err != nil {
 			return err
 		}
-		cpURL = "http://" + net.JoinHostPort(in.Address, strconv.Itoa(in.Port))
 	}
 	httpLn, err := net.Listen("tcp", cfg.Addr(cfg.Port))
 	if err != nil {
 		return fmt.Errorf("listen for HTTP on %s: %w", cfg.Addr(cfg.Port), err)
 	}
 	defer httpLn.Close()
-	node, err := datanode.Start(p.nodeConfig(cpURL, httpLn.Addr().(*net.TCPAddr).Port))
+	ncfg := p.nodeConfig(cpURL, httpLn.Addr().(*net.TCPAddr).Port)
+	if findCP != nil {
+		ncfg.FindControlPlane = func(ctx context.Context) (string, error) {
+			wctx, cancel := context.WithTimeout(ctx, 2*time.Second)
+			defer cancel()
+			return findCP(wctx)
+		}
+	}
+	node, err := datanode.Start(ncfg)
 	if err != nil {
 		return err
 	}
@@ -366,7 +383,7 @@ func runDataNode(cfg config.Serve, stderr io.Writer) error {
 	shutCtx, cancel := context.WithTimeout(context.Background(), p.timeout())
 	defer cancel()
 	nodeErr := node.Shutdown(shutCtx)
-	srv.shutdown(shutCtx, log)
+	srv.shutdown(shutCtx, p)
 	if nodeErr != nil {
 		return errors.Join(runErr, fmt.Errorf("shutdown: %w", nodeErr))
 	}

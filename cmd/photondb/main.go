@@ -119,6 +119,9 @@ type process struct {
 	reg     *health.Registry
 	ctx     context.Context
 	stop    context.CancelFunc
+	// stopping closes when shutdown begins (ends long polls at once).
+	stopping     chan struct{}
+	markStopping func()
 }
 
 func startProcess(cfg config.Serve, role config.Role, stderr io.Writer) (*process, error) {
@@ -133,7 +136,8 @@ func startProcess(cfg config.Serve, role config.Role, stderr io.Writer) (*proces
 	}
 	log.Info("starting photondb", "version", version.Version, "commit", version.CommitOrVCS())
 	ctx, stop := signal.NotifyContext(context.Background(), syscall.SIGINT, syscall.SIGTERM)
-	p := &process{cfg: cfg, log: log, logs: logs, ctx: ctx, stop: stop, reg: health.NewRegistry()}
+	p := &process{cfg: cfg, log: log, logs: logs, ctx: ctx, stop: stop, reg: health.NewRegistry(), stopping: make(chan struct{})}
+	p.markStopping = sync.OnceFunc(func() { close(p.stopping) })
 	res, err := telemetry.Resource(ctx, version.Version, "")
 	if err == nil {
 		p.metrics, err = telemetry.NewMetrics(res)
@@ -187,7 +191,9 @@ func (p *process) serveHTTP(ln net.Listener, h http.Handler) *httpServer {
 	return s
 }
 
-func (s *httpServer) shutdown(ctx context.Context, log *slog.Logger) {
+func (s *httpServer) shutdown(ctx context.Context, p *process) {
+	p.markStopping()
+	log := p.log
 	if err := s.srv.Shutdown(ctx); err != nil && !errors.Is(err, context.DeadlineExceeded) {
 		log.Warn("HTTP shutdown", "err", err)
 	}
@@ -218,7 +224,7 @@ func (p *process) startControlPlane(cat catalog.Catalog, reg func(*meta.Service)
 	registry := reg(svc)
 	cp := &controlPlane{meta: svc, rest: &api.REST{
 		Meta: svc, Registry: registry, Node: dn, ParseReQL: parseReQL,
-		DevMode: p.cfg.DevMode, Version: version.Version, Log: p.log,
+		DevMode: p.cfg.DevMode, Version: version.Version, Log: p.log, Stopping: p.stopping,
 	}}
 	cp.sched = startScheduler(p.ctx, svc, registry, elector, p.log)
 	cp.closeAll = sync.OnceFunc(func() {
@@ -298,7 +304,7 @@ func serve(cfg config.Serve, stderr io.Writer) error {
 	// connections must not hold up the node's drain.
 	cp.closeAll()
 	nodeErr := node.Shutdown(shutCtx)
-	srv.shutdown(shutCtx, log)
+	srv.shutdown(shutCtx, p)
 	if nodeErr != nil {
 		return errors.Join(runErr, fmt.Errorf("shutdown: %w", nodeErr))
 	}

@@ -49,6 +49,9 @@ type REST struct {
 	DevMode bool
 	Version string
 	Log     *slog.Logger
+	// Stopping, when closed, ends the data nodes' long polls at once, so a
+	// shutting-down control plane does not wait out their timeouts.
+	Stopping <-chan struct{}
 }
 
 // Database is a database as the REST API shows it.

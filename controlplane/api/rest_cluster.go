@@ -211,7 +211,22 @@ func (rs *REST) registerCluster(api huma.API) {
 		Wait      int    `query:"wait" minimum:"0" maximum:"25" default:"0"`
 		Node      string `header:"X-PhotonDB-Node"`
 	}) (*struct{ Body m.SyncState }, error) {
+		if rs.Stopping != nil {
+			var cancel context.CancelFunc
+			ctx, cancel = context.WithCancel(ctx)
+			defer cancel()
+			go func() {
+				select {
+				case <-rs.Stopping:
+					cancel()
+				case <-ctx.Done():
+				}
+			}()
+		}
 		st, err := rs.Meta.Sync(ctx, in.Node, in.ClusterID, in.After, time.Duration(in.Wait)*time.Second)
+		if err != nil && ctx.Err() != nil && rs.Stopping != nil {
+			return nil, huma.NewError(http.StatusServiceUnavailable, "The control plane is shutting down.")
+		}
 		if err != nil {
 			return nil, rs.problem(err)
 		}

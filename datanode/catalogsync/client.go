@@ -22,6 +22,7 @@ import (
 	"net/url"
 	"strconv"
 	"strings"
+	"sync"
 	"time"
 
 	m "github.com/photondb-io/photondb/shared/meta"
@@ -29,9 +30,42 @@ import (
 
 // Client is the control plane's REST API as a data node uses it.
 type Client struct {
+	mu     sync.Mutex
 	base   string
 	nodeID string
 	http   *http.Client
+	// resolve, when set, finds a control plane again after a transport
+	// failure (another replica, e.g. from Consul).
+	resolve func(ctx context.Context) (string, error)
+}
+
+// SetResolver makes the client look for another control plane (resolve
+// returns its base URL) whenever the current one cannot be reached.
+func (c *Client) SetResolver(resolve func(ctx context.Context) (string, error)) {
+	c.mu.Lock()
+	c.resolve = resolve
+	c.mu.Unlock()
+}
+
+func (c *Client) baseURL() string {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.base
+}
+
+// reresolve picks another control plane after a transport failure.
+func (c *Client) reresolve(ctx context.Context) {
+	c.mu.Lock()
+	resolve := c.resolve
+	c.mu.Unlock()
+	if resolve == nil {
+		return
+	}
+	if base, err := resolve(ctx); err == nil && base != "" {
+		c.mu.Lock()
+		c.base = strings.TrimRight(base, "/")
+		c.mu.Unlock()
+	}
 }
 
 // NewClient returns a client of the control plane at baseURL
@@ -63,7 +97,7 @@ func (c *Client) do(ctx context.Context, method, path string, body, out any) (ui
 		}
 		rd = bytes.NewReader(b)
 	}
-	req, err := http.NewRequestWithContext(ctx, method, c.base+path, rd)
+	req, err := http.NewRequestWithContext(ctx, method, c.baseURL()+path, rd)
 	if err != nil {
 		return 0, fmt.Errorf("%s %s: %w", method, path, err)
 	}
@@ -73,6 +107,7 @@ func (c *Client) do(ctx context.Context, method, path string, body, out any) (ui
 	req.Header.Set(m.HeaderNode, c.nodeID)
 	resp, err := c.http.Do(req)
 	if err != nil {
+		c.reresolve(ctx)
 		return 0, fmt.Errorf("%w: %s %s: %v", ErrUnreachable, method, path, err)
 	}
 	defer resp.Body.Close()
