@@ -5,6 +5,7 @@ package datanode
 
 import (
 	"context"
+	"crypto/tls"
 	"errors"
 	"fmt"
 	"log/slog"
@@ -59,6 +60,11 @@ type Config struct {
 	// HTTPPort is where the node's HTTP endpoints answer (health, metrics,
 	// changefeeds, /_node/*), as registered.
 	HTTPPort int
+	// DriverTLS, when set, serves the driver port over TLS.
+	DriverTLS *tls.Config
+	// ControlPlaneTLS is the TLS client configuration for an https
+	// control-plane URL (nil: the system roots).
+	ControlPlaneTLS *tls.Config
 	// FindControlPlane, when set, finds a control plane's URL again after
 	// the current one became unreachable (e.g. another replica in Consul).
 	FindControlPlane func(ctx context.Context) (string, error)
@@ -128,12 +134,16 @@ func Start(cfg Config) (*Node, error) {
 		eng.Close()
 		return nil, fmt.Errorf("listen for drivers on %s: %w", cfg.DriverAddr, err)
 	}
+	tcpAddr := l.Addr().(*net.TCPAddr)
+	if cfg.DriverTLS != nil {
+		l = tls.NewListener(l, cfg.DriverTLS)
+	}
 	local := reql.WithCatalogFeed(store)
 	env := &reql.Env{Store: local, ServerName: id.Name, ServerID: id.ID}
 	var syncer *catalogsync.Syncer
 	if cfg.ControlPlaneURL != "" {
-		addr := l.Addr().(*net.TCPAddr)
-		client := catalogsync.NewClient(cfg.ControlPlaneURL, id.ID)
+		addr := tcpAddr
+		client := catalogsync.NewClient(cfg.ControlPlaneURL, id.ID, cfg.ControlPlaneTLS)
 		if cfg.FindControlPlane != nil {
 			client.SetResolver(cfg.FindControlPlane)
 		}

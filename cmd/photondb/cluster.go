@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"crypto/tls"
 	"encoding/json"
 	"errors"
 	"flag"
@@ -130,14 +131,14 @@ func runControlPlane(cfg config.Serve, stderr io.Writer) error {
 		return err
 	}
 	defer cat.Close()
-	httpLn, err := net.Listen("tcp", cfg.Addr(cfg.Port))
+	httpLn, port, err := p.listenHTTP()
 	if err != nil {
-		return fmt.Errorf("listen for HTTP on %s: %w", cfg.Addr(cfg.Port), err)
+		return err
 	}
 	defer httpLn.Close()
 	// Documents and queries go to a data node, found lazily so the control
 	// plane starts (and serves its API) before any node exists.
-	node := &lazyNode{resolve: consulNode(client, cfg.ConsulPrefix)}
+	node := &lazyNode{resolve: consulNode(client, cfg.ConsulPrefix), tls: p.clientTLS}
 	if cfg.DataNode != "" {
 		node.resolve = func(context.Context) (string, error) { return cfg.DataNode, nil }
 	}
@@ -153,10 +154,10 @@ func runControlPlane(cfg config.Serve, stderr io.Writer) error {
 		return err
 	}
 	srv := p.serveHTTP(httpLn, handler)
-	port := httpLn.Addr().(*net.TCPAddr).Port
 	deregister, err := consulreg.Register(p.ctx, client, consulreg.Service{
 		Name: consulreg.ControlPlaneService, ID: consulreg.ControlPlaneService + "-" + net.JoinHostPort(cfg.Advertise, strconv.Itoa(port)),
 		Address: cfg.Advertise, Port: port, HTTPPort: port, Cluster: cfg.ConsulPrefix,
+		HTTPS: p.httpTLS != nil, ClientCerts: cfg.TLS.HTTP().CA != "",
 	})
 	if err != nil {
 		srv.shutdown(context.Background(), p)
@@ -186,6 +187,7 @@ func runControlPlane(cfg config.Serve, stderr io.Writer) error {
 // starts and serves its API before any data node exists.
 type lazyNode struct {
 	resolve func(ctx context.Context) (string, error)
+	tls     *tls.Config
 	mu      sync.Mutex
 	drv     *nodeclient.Driver
 }
@@ -200,7 +202,7 @@ func (l *lazyNode) get(ctx context.Context) (*nodeclient.Driver, error) {
 	if err != nil {
 		return nil, &nodeclient.Error{Kind: nodeclient.KindUnavailable, Message: "No data node is available: " + err.Error(), Err: err}
 	}
-	drv, err := nodeclient.Dial(addr, nodeclient.DriverOptions{})
+	drv, err := nodeclient.Dial(addr, nodeclient.DriverOptions{TLS: l.tls})
 	if err != nil {
 		return nil, &nodeclient.Error{Kind: nodeclient.KindUnavailable, Message: "Cannot reach data node " + addr + ".", Err: err}
 	}
@@ -318,7 +320,11 @@ func runDataNode(cfg config.Serve, stderr io.Writer) error {
 			if err != nil {
 				return "", err
 			}
-			return "http://" + net.JoinHostPort(in.Address, strconv.Itoa(in.Port)), nil
+			scheme := in.Meta[consulreg.SchemeMeta]
+			if scheme == "" {
+				scheme = "http"
+			}
+			return scheme + "://" + net.JoinHostPort(in.Address, strconv.Itoa(in.Port)), nil
 		}
 		wctx, cancel := context.WithTimeout(p.ctx, time.Minute)
 		cpURL, err = findCP(wctx)
@@ -327,12 +333,12 @@ func runDataNode(cfg config.Serve, stderr io.Writer) error {
 			return err
 		}
 	}
-	httpLn, err := net.Listen("tcp", cfg.Addr(cfg.Port))
+	httpLn, httpPort, err := p.listenHTTP()
 	if err != nil {
-		return fmt.Errorf("listen for HTTP on %s: %w", cfg.Addr(cfg.Port), err)
+		return err
 	}
 	defer httpLn.Close()
-	ncfg := p.nodeConfig(cpURL, httpLn.Addr().(*net.TCPAddr).Port)
+	ncfg := p.nodeConfig(cpURL, httpPort)
 	if findCP != nil {
 		ncfg.FindControlPlane = func(ctx context.Context) (string, error) {
 			wctx, cancel := context.WithTimeout(ctx, 2*time.Second)
@@ -356,8 +362,8 @@ func runDataNode(cfg config.Serve, stderr io.Writer) error {
 	if client != nil {
 		id, name := node.Identity()
 		driverPort := node.DriverAddr().(*net.TCPAddr).Port
-		httpPort := httpLn.Addr().(*net.TCPAddr).Port
 		deregister, err := consulreg.Register(p.ctx, client, consulreg.Service{
+			HTTPS: p.httpTLS != nil, ClientCerts: cfg.TLS.HTTP().CA != "",
 			Name: consulreg.DataNodeService, ID: consulreg.DataNodeService + "-" + id,
 			Address: cfg.Advertise, Port: driverPort, HTTPPort: httpPort, Tags: cfg.Tags, Cluster: cfg.ConsulPrefix,
 			Meta: map[string]string{"node_id": id, "name": name, "http_port": strconv.Itoa(httpPort),

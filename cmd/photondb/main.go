@@ -5,6 +5,7 @@ package main
 
 import (
 	"context"
+	"crypto/tls"
 	"errors"
 	"flag"
 	"fmt"
@@ -29,6 +30,7 @@ import (
 	"github.com/photondb-io/photondb/shared/config"
 	"github.com/photondb-io/photondb/shared/health"
 	"github.com/photondb-io/photondb/shared/telemetry"
+	"github.com/photondb-io/photondb/shared/tlsconfig"
 	"github.com/photondb-io/photondb/shared/version"
 )
 
@@ -122,6 +124,18 @@ type process struct {
 	// stopping closes when shutdown begins (ends long polls at once).
 	stopping     chan struct{}
 	markStopping func()
+	// httpTLS and driverTLS serve the listeners (nil: plain TCP);
+	// clientTLS is for this process's connections to other PhotonDB
+	// processes (trusting --tls-ca, presenting our certificate).
+	httpTLS, driverTLS, clientTLS *tls.Config
+}
+
+// scheme is the HTTP scheme of this process's HTTP port.
+func (p *process) scheme() string {
+	if p.httpTLS != nil {
+		return "https"
+	}
+	return "http"
 }
 
 func startProcess(cfg config.Serve, role config.Role, stderr io.Writer) (*process, error) {
@@ -151,7 +165,33 @@ func startProcess(cfg config.Serve, role config.Role, stderr io.Writer) (*proces
 		return nil, err
 	}
 	log.Info("telemetry", "metrics", "/_metrics", "otlp_traces", p.tracing.Exporting(), "slow_query_ms", cfg.SlowQueryMS)
+	if p.httpTLS, err = tlsconfig.Server(cfg.TLS.HTTP()); err == nil {
+		if p.driverTLS, err = tlsconfig.Server(cfg.TLS.Driver()); err == nil {
+			p.clientTLS, err = tlsconfig.Client(cfg.TLS.Roots(), cfg.TLS.HTTP())
+		}
+	}
+	if err != nil {
+		p.close()
+		return nil, err
+	}
+	if p.httpTLS != nil || p.driverTLS != nil {
+		log.Info("TLS", "http", p.httpTLS != nil, "driver", p.driverTLS != nil,
+			"client_certificates", cfg.TLS.HTTP().CA != "" || cfg.TLS.Driver().CA != "")
+	}
 	return p, nil
+}
+
+// listenHTTP listens on the HTTP port (with TLS when configured).
+func (p *process) listenHTTP() (net.Listener, int, error) {
+	ln, err := net.Listen("tcp", p.cfg.Addr(p.cfg.Port))
+	if err != nil {
+		return nil, 0, fmt.Errorf("listen for HTTP on %s: %w", p.cfg.Addr(p.cfg.Port), err)
+	}
+	port := ln.Addr().(*net.TCPAddr).Port
+	if p.httpTLS != nil {
+		ln = tls.NewListener(ln, p.httpTLS)
+	}
+	return ln, port, nil
 }
 
 func (p *process) close() {
@@ -173,6 +213,17 @@ func (p *process) handler(rest *api.REST, longLived map[string]http.Handler) (ht
 		Metrics: p.metrics.Handler(), Meters: p.metrics.Provider(), Tracers: p.tracing.Provider(),
 		LongLived: longLived, REST: rest,
 	})
+}
+
+// nodeHTTPClient reaches data nodes' HTTP ports: in serve, this process's
+// own (pinned certificate); otherwise trusting --tls-ca.
+func (p *process) nodeHTTPClient() *http.Client {
+	tr := http.DefaultTransport.(*http.Transport).Clone()
+	tr.TLSClientConfig = p.clientTLS
+	if p.cfg.DataDir != "-" { // serve: the node is this process
+		tr.TLSClientConfig = tlsconfig.Pinned(p.httpTLS)
+	}
+	return &http.Client{Transport: tr, Timeout: 10 * time.Minute}
 }
 
 // httpServer serves handler on ln until shutdown.
@@ -225,6 +276,7 @@ func (p *process) startControlPlane(cat catalog.Catalog, reg func(*meta.Service)
 	cp := &controlPlane{meta: svc, rest: &api.REST{
 		Meta: svc, Registry: registry, Node: dn, ParseReQL: parseReQL,
 		DevMode: p.cfg.DevMode, Version: version.Version, Log: p.log, Stopping: p.stopping,
+		NodeScheme: p.scheme(), NodeClient: p.nodeHTTPClient(),
 	}}
 	cp.sched = startScheduler(p.ctx, svc, registry, elector, p.log)
 	cp.closeAll = sync.OnceFunc(func() {
@@ -242,9 +294,9 @@ func serve(cfg config.Serve, stderr io.Writer) error {
 	defer p.close()
 	log := p.log
 
-	httpLn, err := net.Listen("tcp", cfg.Addr(cfg.Port))
+	httpLn, httpPort, err := p.listenHTTP()
 	if err != nil {
-		return fmt.Errorf("listen for HTTP on %s: %w", cfg.Addr(cfg.Port), err)
+		return err
 	}
 	defer httpLn.Close()
 	if err := os.MkdirAll(cfg.DataDir, 0o755); err != nil {
@@ -259,13 +311,16 @@ func serve(cfg config.Serve, stderr io.Writer) error {
 	// The data node follows the control plane over HTTP, as it would in a
 	// cluster; the control plane reaches the data node over the driver
 	// protocol, like any client (it never imports datanode/*).
-	node, err := datanode.Start(p.nodeConfig("http://"+httpLn.Addr().String(), httpLn.Addr().(*net.TCPAddr).Port))
+	// Inside one process, each side trusts exactly the other's certificate.
+	ncfg := p.nodeConfig(p.scheme()+"://"+httpLn.Addr().String(), httpPort)
+	ncfg.ControlPlaneTLS = tlsconfig.Pinned(p.httpTLS)
+	node, err := datanode.Start(ncfg)
 	if err != nil {
 		return err
 	}
 	p.reg.Register("storage", node.CheckStorage)
 	p.reg.Register("catalog", node.CheckCatalog)
-	dn, err := nodeclient.Dial(node.DriverAddr().String(), nodeclient.DriverOptions{})
+	dn, err := nodeclient.Dial(node.DriverAddr().String(), nodeclient.DriverOptions{TLS: tlsconfig.Pinned(p.driverTLS)})
 	if err != nil {
 		_ = node.Shutdown(context.Background())
 		return err
@@ -327,6 +382,8 @@ func (p *process) nodeConfig(controlPlaneURL string, httpPort int) datanode.Conf
 		HTTPAllowAll:    cfg.DevMode,
 		HTTPAllow:       cfg.HTTPAllow,
 		FeedRetention:   cfg.FeedRetention,
+		DriverTLS:       p.driverTLS,
+		ControlPlaneTLS: p.clientTLS,
 		RecentLogs:      p.logs.Recent.Entries,
 		ControlPlaneURL: controlPlaneURL,
 		Tags:            cfg.Tags,

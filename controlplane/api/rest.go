@@ -49,6 +49,11 @@ type REST struct {
 	DevMode bool
 	Version string
 	Log     *slog.Logger
+	// NodeHTTP is how the control plane reaches data nodes' HTTP ports
+	// (/_node/*): scheme "http" or "https" and the client (nil: plain
+	// http with the default client).
+	NodeScheme string
+	NodeClient *http.Client
 	// Stopping, when closed, ends the data nodes' long polls at once, so a
 	// shutting-down control plane does not wait out their timeouts.
 	Stopping <-chan struct{}

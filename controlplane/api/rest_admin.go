@@ -51,12 +51,19 @@ func (rs *REST) nodeCall(ctx context.Context, method, path string, decode func(i
 		if n.Status != "healthy" || n.HTTPPort == 0 {
 			continue
 		}
-		url := "http://" + net.JoinHostPort(n.Address, strconv.Itoa(n.HTTPPort)) + path
+		scheme, client := rs.NodeScheme, rs.NodeClient
+		if scheme == "" {
+			scheme = "http"
+		}
+		if client == nil {
+			client = http.DefaultClient
+		}
+		url := scheme + "://" + net.JoinHostPort(n.Address, strconv.Itoa(n.HTTPPort)) + path
 		req, err := http.NewRequestWithContext(ctx, method, url, nil)
 		if err != nil {
 			return called, err
 		}
-		resp, err := http.DefaultClient.Do(req)
+		resp, err := client.Do(req)
 		if err != nil {
 			errs = append(errs, fmt.Errorf("node %s: %w", n.ID, err))
 			continue

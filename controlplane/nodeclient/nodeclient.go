@@ -6,6 +6,7 @@ package nodeclient
 
 import (
 	"context"
+	"crypto/tls"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -152,6 +153,8 @@ type Driver struct {
 type DriverOptions struct {
 	Username, Password string
 	MaxOpen            int
+	// TLS, when set, connects over TLS.
+	TLS *tls.Config
 }
 
 // Dial opens a connection pool to the data node's driver address.
@@ -165,6 +168,7 @@ func Dial(addr string, o DriverOptions) (*Driver, error) {
 		Password:   o.Password,
 		InitialCap: 1,
 		MaxOpen:    o.MaxOpen,
+		TLSConfig:  o.TLS,
 	})
 	if err != nil {
 		return nil, fmt.Errorf("catalog: connect to data node %s: %w", addr, err)

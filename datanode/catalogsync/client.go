@@ -14,6 +14,7 @@ package catalogsync
 import (
 	"bytes"
 	"context"
+	"crypto/tls"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -69,9 +70,12 @@ func (c *Client) reresolve(ctx context.Context) {
 }
 
 // NewClient returns a client of the control plane at baseURL
-// (http://host:port) that identifies itself as node nodeID.
-func NewClient(baseURL, nodeID string) *Client {
-	return &Client{base: strings.TrimRight(baseURL, "/"), nodeID: nodeID, http: &http.Client{Timeout: 60 * time.Second}}
+// (http://host:port or https://...) that identifies itself as node nodeID;
+// tlsConf configures https (nil: the system roots).
+func NewClient(baseURL, nodeID string, tlsConf *tls.Config) *Client {
+	tr := http.DefaultTransport.(*http.Transport).Clone()
+	tr.TLSClientConfig = tlsConf
+	return &Client{base: strings.TrimRight(baseURL, "/"), nodeID: nodeID, http: &http.Client{Timeout: 60 * time.Second, Transport: tr}}
 }
 
 // Problem is an error answer of the control plane (RFC 9457).

@@ -50,6 +50,8 @@ type Serve struct {
 	DataNode        string   // a data node's driver address for the control plane (else from Consul)
 	Tags            []string // a data node's placement tags (zone=a, ...)
 	Advertise       string   // the address other processes reach this one at
+
+	TLS TLS // TLS for the listeners and outgoing connections (tls.go)
 }
 
 // Role is what a process runs.
@@ -155,6 +157,7 @@ func Parse(role Role, args []string, getenv func(string) string, out io.Writer) 
 		fs.StringVar(&c.ControlPlaneURL, "controlplane-url", "", "control plane URL (default: a healthy photondb-controlplane from Consul)")
 		fs.Var(listFlag{&c.Tags}, "tags", "placement tags, comma-separated (e.g. zone=a,rack=r1)")
 	}
+	c.TLS.register(fs)
 	fs.StringVar(&c.LogDir, "log-dir", "", "directory for log files (stderr only when empty)")
 	fs.BoolVar(&c.DevMode, "dev-mode", false, "development mode: authentication relaxed, loudly")
 	fs.BoolVar(&c.CORS, "cors", true, "allow cross-origin HTTP requests")

@@ -42,13 +42,26 @@ type Service struct {
 	Tags     []string
 	Meta     map[string]string
 	Cluster  string // stored as the ClusterMeta service meta
+	// HTTPS says the HTTP port serves TLS (checked over https without
+	// verifying the certificate: Consul has no CA for it); with
+	// ClientCerts (mutual TLS) Consul cannot pass the handshake, so the
+	// check becomes a TCP check.
+	HTTPS, ClientCerts bool
 }
+
+// SchemeMeta is the service meta key holding the HTTP scheme (http or
+// https) of the instance's HTTP port.
+const SchemeMeta = "scheme"
 
 // Register registers s with an HTTP check on /health/ready every 2 s; a
 // service critical for a minute is removed by Consul. The returned
 // function deregisters it.
 func Register(ctx context.Context, c *api.Client, s Service) (func(), error) {
-	meta := map[string]string{ClusterMeta: s.Cluster}
+	scheme := "http"
+	if s.HTTPS {
+		scheme = "https"
+	}
+	meta := map[string]string{ClusterMeta: s.Cluster, SchemeMeta: scheme}
 	for k, v := range s.Meta {
 		meta[k] = v
 	}
@@ -56,11 +69,16 @@ func Register(ctx context.Context, c *api.Client, s Service) (func(), error) {
 	reg := &api.AgentServiceRegistration{
 		ID: s.ID, Name: s.Name, Address: s.Address, Port: s.Port, Tags: s.Tags, Meta: s.Meta,
 		Check: &api.AgentServiceCheck{
-			HTTP:                           "http://" + net.JoinHostPort(s.Address, strconv.Itoa(s.HTTPPort)) + "/health/ready",
+			HTTP:                           scheme + "://" + net.JoinHostPort(s.Address, strconv.Itoa(s.HTTPPort)) + "/health/ready",
+			TLSSkipVerify:                  s.HTTPS,
 			Interval:                       "2s",
 			Timeout:                        "2s",
 			DeregisterCriticalServiceAfter: "1m",
 		},
+	}
+	if s.ClientCerts {
+		reg.Check.HTTP, reg.Check.TLSSkipVerify = "", false
+		reg.Check.TCP = net.JoinHostPort(s.Address, strconv.Itoa(s.HTTPPort))
 	}
 	opts := (&api.QueryOptions{}).WithContext(ctx)
 	if err := c.Agent().ServiceRegisterOpts(reg, api.ServiceRegisterOpts{}.WithContext(opts.Context())); err != nil {
