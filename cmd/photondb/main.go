@@ -151,6 +151,9 @@ func startProcess(cfg config.Serve, role config.Role, stderr io.Writer) (*proces
 	log.Info("starting photondb", "version", version.Version, "commit", version.CommitOrVCS())
 	ctx, stop := signal.NotifyContext(context.Background(), syscall.SIGINT, syscall.SIGTERM)
 	p := &process{cfg: cfg, log: log, logs: logs, ctx: ctx, stop: stop, reg: health.NewRegistry(), stopping: make(chan struct{})}
+	if cfg.DevMode {
+		p.reg.Warn("dev mode: authentication is disabled; never expose this server")
+	}
 	p.markStopping = sync.OnceFunc(func() { close(p.stopping) })
 	res, err := telemetry.Resource(ctx, version.Version, "")
 	if err == nil {

@@ -20,8 +20,16 @@ type Check func(ctx context.Context) error
 type Registry struct {
 	mu      sync.RWMutex
 	checks  map[string]Check
-	started bool
-	since   time.Time
+	started  bool
+	since    time.Time
+	warnings []string
+}
+
+// Warn adds a warning shown in every report (e.g. dev mode: no auth).
+func (r *Registry) Warn(msg string) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	r.warnings = append(r.warnings, msg)
 }
 
 // NewRegistry returns an empty registry; the process is not started until
@@ -56,6 +64,7 @@ type Report struct {
 	Started       bool                 `json:"started"`
 	UptimeSeconds float64              `json:"uptime_seconds"`
 	Components    map[string]Component `json:"components"`
+	Warnings      []string             `json:"warnings,omitempty"`
 }
 
 // Run evaluates every check.
@@ -70,9 +79,10 @@ func (r *Registry) Run(ctx context.Context) Report {
 		checks[n] = c
 	}
 	started, since := r.started, r.since
+	warnings := append([]string(nil), r.warnings...)
 	r.mu.RUnlock()
 	sort.Strings(names)
-	rep := Report{Status: "ok", Started: started, UptimeSeconds: time.Since(since).Seconds(), Components: map[string]Component{}}
+	rep := Report{Status: "ok", Started: started, UptimeSeconds: time.Since(since).Seconds(), Components: map[string]Component{}, Warnings: warnings}
 	for _, n := range names {
 		if err := checks[n](ctx); err != nil {
 			rep.Components[n] = Component{Status: "down", Reason: err.Error()}

@@ -63,3 +63,17 @@ func TestEndpoints(t *testing.T) {
 		t.Fatalf("storage component %v", comp)
 	}
 }
+
+func TestWarningsInEveryReport(t *testing.T) {
+	r := NewRegistry()
+	if rep := r.Run(context.Background()); len(rep.Warnings) != 0 {
+		t.Fatalf("warnings before any: %v", rep.Warnings)
+	}
+	r.Warn("dev mode")
+	r.MarkStarted()
+	for i := 0; i < 2; i++ {
+		if rep := r.Run(context.Background()); len(rep.Warnings) != 1 || rep.Warnings[0] != "dev mode" || rep.Status != "ok" {
+			t.Fatalf("report %d: %+v", i, rep)
+		}
+	}
+}
