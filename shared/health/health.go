@@ -18,8 +18,8 @@ type Check func(ctx context.Context) error
 
 // Registry holds the components of one process.
 type Registry struct {
-	mu      sync.RWMutex
-	checks  map[string]Check
+	mu       sync.RWMutex
+	checks   map[string]Check
 	started  bool
 	since    time.Time
 	warnings []string
