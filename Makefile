@@ -30,6 +30,8 @@ vet:
 
 unit: build
 	PHOTONDB_BIN=$(CURDIR)/$(BIN) $(GO) test -count=1 -timeout 20m ./...
+	# The CLI tests again, against photondb controlplane + datanode on Consul.
+	PHOTONDB_DEPLOYMENT=consul PHOTONDB_BIN=$(CURDIR)/$(BIN) $(GO) test -count=1 -timeout 10m ./tests/cli/
 
 js-deps:
 	cd tests/drivers/js && npm ci --no-audit --no-fund

@@ -204,7 +204,7 @@ func (l *lazyNode) get(ctx context.Context) (*nodeclient.Driver, error) {
 	}
 	drv, err := nodeclient.Dial(addr, nodeclient.DriverOptions{TLS: l.tls})
 	if err != nil {
-		return nil, &nodeclient.Error{Kind: nodeclient.KindUnavailable, Message: "Cannot reach data node " + addr + ".", Err: err}
+		return nil, &nodeclient.Error{Kind: nodeclient.KindUnavailable, Message: "Cannot reach data node " + addr + ": " + err.Error(), Err: err}
 	}
 	l.drv = drv
 	return drv, nil

@@ -169,9 +169,12 @@ func startProcess(cfg config.Serve, role config.Role, stderr io.Writer) (*proces
 	}
 	log.Info("telemetry", "metrics", "/_metrics", "otlp_traces", p.tracing.Exporting(), "slow_query_ms", cfg.SlowQueryMS)
 	if p.httpTLS, err = tlsconfig.Server(cfg.TLS.HTTP()); err == nil {
-		if p.driverTLS, err = tlsconfig.Server(cfg.TLS.Driver()); err == nil {
-			p.clientTLS, err = tlsconfig.Client(cfg.TLS.Roots(), cfg.TLS.HTTP())
-		}
+		p.driverTLS, err = tlsconfig.Server(cfg.TLS.Driver())
+	}
+	// Connections to other PhotonDB processes use TLS when this process is
+	// configured for it (a cluster is configured alike).
+	if err == nil && (p.httpTLS != nil || p.driverTLS != nil || cfg.TLS.Roots() != "") {
+		p.clientTLS, err = tlsconfig.Client(cfg.TLS.Roots(), cfg.TLS.HTTP())
 	}
 	if err != nil {
 		p.close()

@@ -21,6 +21,7 @@ import (
 	"time"
 
 	"github.com/photondb-io/photondb/shared/restclient"
+	"github.com/photondb-io/photondb/tests/consulagent"
 	"github.com/photondb-io/photondb/tests/testbin"
 )
 
@@ -45,7 +46,19 @@ func runMain(m *testing.M) int {
 		return 1
 	}
 	defer os.RemoveAll(dir)
-	srv, err = testbin.Serve(bin, dir)
+	// PHOTONDB_DEPLOYMENT=consul runs the same tests against photondb
+	// controlplane + datanode on a real Consul agent (make unit does both).
+	if os.Getenv("PHOTONDB_DEPLOYMENT") == "consul" {
+		agent, err := consulagent.Launch()
+		if err != nil {
+			fmt.Fprintln(os.Stderr, err)
+			return 1
+		}
+		defer agent.Stop()
+		srv, err = testbin.Cluster(bin, dir, agent.Addr, "cli-test/")
+	} else {
+		srv, err = testbin.Serve(bin, dir)
+	}
 	if err != nil {
 		fmt.Fprintln(os.Stderr, err)
 		return 1

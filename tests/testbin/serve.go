@@ -20,6 +20,8 @@ type Server struct {
 	cmd     *exec.Cmd
 	done    chan struct{}
 	waitErr error
+	// node is the data node of a Cluster (stopped first).
+	node *Server
 }
 
 // URL is the server's HTTP base URL followed by path.
@@ -83,10 +85,15 @@ func tryServe(bin, dataDir string, extra []string) (*Server, error) {
 		"--data-dir", dataDir,
 		"--dev-mode",
 	}, extra...)
+	return s, s.launch(bin, args)
+}
+
+// launch starts the process with args and waits for its /health/ready.
+func (s *Server) launch(bin string, args []string) error {
 	s.cmd = exec.Command(bin, args...)
 	s.cmd.Stdout, s.cmd.Stderr = s.Out, s.Out
 	if err := s.cmd.Start(); err != nil {
-		return nil, fmt.Errorf("exec %s: %w", bin, err)
+		return fmt.Errorf("exec %s: %w", bin, err)
 	}
 	go func() {
 		s.waitErr = s.cmd.Wait()
@@ -97,26 +104,31 @@ func tryServe(bin, dataDir string, extra []string) (*Server, error) {
 	for time.Now().Before(deadline) {
 		select {
 		case <-s.done:
-			return nil, fmt.Errorf("%w: %v\n%s", ErrExitedEarly, s.waitErr, s.Out.Tail(4000))
+			return fmt.Errorf("%w: %v\n%s", ErrExitedEarly, s.waitErr, s.Out.Tail(4000))
 		default:
 		}
 		if resp, err := client.Get(s.URL("/health/ready")); err == nil {
 			resp.Body.Close()
 			if resp.StatusCode == http.StatusOK {
-				return s, nil
+				return nil
 			}
 		}
 		time.Sleep(50 * time.Millisecond)
 	}
 	_ = s.cmd.Process.Kill()
 	<-s.done
-	return nil, fmt.Errorf("not ready within 20s\n%s", s.Out.Tail(4000))
+	return fmt.Errorf("not ready within 20s\n%s", s.Out.Tail(4000))
 }
 
 // Stop sends SIGTERM and waits up to 20 s; it is an error when the server
 // had already exited, did not stop in time (it is then killed) or exited
 // with a non-zero status.
 func (s *Server) Stop() error {
+	if s.node != nil {
+		if err := s.node.Stop(); err != nil {
+			return fmt.Errorf("data node: %w", err)
+		}
+	}
 	select {
 	case <-s.done:
 		return fmt.Errorf("server exited early: %v", s.waitErr)
