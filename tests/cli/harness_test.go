@@ -1,5 +1,7 @@
 // Package cli_test runs the photondb CLI (db, table, query, export,
-// import, admin) as a real binary against a real `photondb serve`.
+// import, admin) as a real binary against a real `photondb serve`, or,
+// with PHOTONDB_DEPLOYMENT=consul, against `photondb controlplane` and
+// `photondb datanode` on a real Consul agent.
 //
 // The binary comes from $PHOTONDB_BIN, or TestMain builds ./cmd/photondb
 // (tests/testbin). One server serves the whole package; every test works
