@@ -166,13 +166,7 @@ func runControlPlane(cfg config.Serve, stderr io.Writer) error {
 	defer deregister()
 	p.reg.MarkStarted()
 	log.Info("photondb control plane ready", "http", httpLn.Addr().String(), "consul", cfg.Consul)
-	var runErr error
-	select {
-	case <-p.ctx.Done():
-		log.Info("shutting down", "reason", "signal")
-	case err := <-srv.err:
-		runErr = fmt.Errorf("HTTP server: %w", err)
-	}
+	runErr := p.wait(srv, nil)
 	shutCtx, cancel := context.WithTimeout(context.Background(), p.timeout())
 	defer cancel()
 	cp.closeAll()
@@ -377,15 +371,7 @@ func runDataNode(cfg config.Serve, stderr io.Writer) error {
 	}
 	p.reg.MarkStarted()
 	log.Info("photondb data node ready", "http", httpLn.Addr().String(), "driver", node.DriverAddr().String(), "controlplane", cpURL)
-	var runErr error
-	select {
-	case <-p.ctx.Done():
-		log.Info("shutting down", "reason", "signal")
-	case err := <-srv.err:
-		runErr = fmt.Errorf("HTTP server: %w", err)
-	case err := <-node.Err():
-		runErr = fmt.Errorf("driver server: %w", err)
-	}
+	runErr := p.wait(srv, node.Err())
 	shutCtx, cancel := context.WithTimeout(context.Background(), p.timeout())
 	defer cancel()
 	nodeErr := node.Shutdown(shutCtx)

@@ -348,15 +348,7 @@ func serve(cfg config.Serve, stderr io.Writer) error {
 	p.reg.MarkStarted()
 	log.Info("photondb ready", "http", httpLn.Addr().String(), "driver", node.DriverAddr().String())
 
-	var runErr error
-	select {
-	case <-p.ctx.Done():
-		log.Info("shutting down", "reason", "signal")
-	case err := <-srv.err:
-		runErr = fmt.Errorf("HTTP server: %w", err)
-	case err := <-node.Err():
-		runErr = fmt.Errorf("driver server: %w", err)
-	}
+	runErr := p.wait(srv, node.Err())
 	shutCtx, cancel := context.WithTimeout(context.Background(), p.timeout())
 	defer cancel()
 	// The data node drains first, while /health/ready still answers (not
@@ -371,6 +363,20 @@ func serve(cfg config.Serve, stderr io.Writer) error {
 	}
 	log.Info("stopped cleanly")
 	return runErr
+}
+
+// wait blocks until a signal asks for shutdown (nil) or a server fails
+// (its error); nodeErr may be nil.
+func (p *process) wait(srv *httpServer, nodeErr <-chan error) error {
+	select {
+	case <-p.ctx.Done():
+		p.log.Info("shutting down", "reason", "signal")
+		return nil
+	case err := <-srv.err:
+		return fmt.Errorf("HTTP server: %w", err)
+	case err := <-nodeErr:
+		return fmt.Errorf("driver server: %w", err)
+	}
 }
 
 // nodeConfig is the data-node configuration of the process.
