@@ -35,6 +35,10 @@ type Options struct {
 	// LongLived are handlers for long-lived connections (WebSocket
 	// changefeeds), served by path outside the request timeout.
 	LongLived map[string]http.Handler
+	// Security, when set, is the security middleware (controlplane/security:
+	// headers, blacklist, rate limit, attack detection), applied to every
+	// route including the long-lived ones.
+	Security func(http.Handler) http.Handler
 	// REST, when set, mounts the REST API (/api/v1, /api/query,
 	// /api/tables), the OpenAPI 3.1 document at /openapi.json and docs at
 	// /docs.
@@ -57,8 +61,13 @@ func NewHandler(h *health.Registry, o Options) (http.Handler, error) {
 	r := chi.NewRouter()
 	r.Use(observe)
 	r.Use(middleware.Recoverer)
+	// CORS first, so browsers can read 429 and 403 answers (and their
+	// Retry-After) from the security middleware.
 	if o.CORS {
 		r.Use(cors)
+	}
+	if o.Security != nil {
+		r.Use(o.Security)
 	}
 	r.Use(maxBody(o.MaxBodyBytes))
 	if o.Timeout > 0 {
@@ -76,6 +85,9 @@ func NewHandler(h *health.Registry, o Options) (http.Handler, error) {
 	}
 	root := chi.NewRouter()
 	for path, h := range o.LongLived {
+		if o.Security != nil {
+			h = o.Security(h)
+		}
 		root.Handle(path, h)
 	}
 	root.Mount("/", r)
@@ -97,6 +109,7 @@ func cors(next http.Handler) http.Handler {
 			w.Header().Set("Access-Control-Allow-Origin", origin)
 			w.Header().Add("Vary", "Origin")
 			w.Header().Set("Access-Control-Allow-Credentials", "true")
+			w.Header().Set("Access-Control-Expose-Headers", "ETag, Location, Retry-After")
 			if r.Method == http.MethodOptions && r.Header.Get("Access-Control-Request-Method") != "" {
 				w.Header().Set("Access-Control-Allow-Methods", "GET, POST, PUT, PATCH, DELETE, OPTIONS")
 				w.Header().Set("Access-Control-Allow-Headers", "Authorization, Content-Type, If-Match, If-None-Match")
