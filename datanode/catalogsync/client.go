@@ -38,6 +38,16 @@ type Client struct {
 	// resolve, when set, finds a control plane again after a transport
 	// failure (another replica, e.g. from Consul).
 	resolve func(ctx context.Context) (string, error)
+	// secret is the cluster secret sent as a bearer token: it identifies
+	// the node's requests as the cluster's own.
+	secret string
+}
+
+// SetSecret makes the client authenticate with the cluster secret.
+func (c *Client) SetSecret(secret string) {
+	c.mu.Lock()
+	c.secret = secret
+	c.mu.Unlock()
 }
 
 // SetResolver makes the client look for another control plane (resolve
@@ -109,6 +119,11 @@ func (c *Client) do(ctx context.Context, method, path string, body, out any) (ui
 		req.Header.Set("Content-Type", "application/json")
 	}
 	req.Header.Set(m.HeaderNode, c.nodeID)
+	c.mu.Lock()
+	if c.secret != "" {
+		req.Header.Set("Authorization", "Bearer "+c.secret)
+	}
+	c.mu.Unlock()
 	resp, err := c.http.Do(req)
 	if err != nil {
 		c.reresolve(ctx)

@@ -17,6 +17,9 @@
 //   - The evaluator never touches files; tables are reached through Store.
 //   - Errors are *Error values with RethinkDB's class (ErrorType), message
 //     and backtrace; the wire layer maps them to responses.
+//   - A query runs as the user of its context (WithUser); every term checks
+//     that user's permissions before it reads, writes or changes anything
+//     (auth.go), with RethinkDB's PERMISSION_ERROR.
 //   - Datums are plain Go values (nil, bool, float64, string, []any,
 //     map[string]any) and are never mutated once stored.
 package reql

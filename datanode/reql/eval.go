@@ -15,6 +15,10 @@ type Env struct {
 	// Live supplies the running figures that rethinkdb.stats, server_status
 	// and logs show (nil: zeros and no log entries).
 	Live LiveSource
+	// Users keeps the driver users and their permissions (rethinkdb.users,
+	// rethinkdb.permissions, GRANT). Nil: only the admin user exists, and
+	// a query run as any other user (WithUser) has no permission.
+	Users UserStore
 }
 
 // Database is the value of DB.
@@ -92,6 +96,9 @@ type evalCtx struct {
 	// rawRoot is the query's term when the caller takes Result.Raw (see
 	// Query.RawResult): a GET there returns the stored JSON undecoded.
 	rawRoot *Term
+	// auth is the user the query runs as; nil: unrestricted (the admin
+	// user, or an internal caller). See auth.go.
+	auth *authState
 }
 
 // Result is a query's outcome: exactly one of Datum or Stream is meaningful
@@ -123,7 +130,8 @@ func polling(ctx context.Context) bool { return ctx.Value(pollKey{}) != nil }
 // Run evaluates a compiled query. A stream result must be closed by the
 // caller.
 func (q *Query) Run(ctx context.Context, env *Env) (res Result, err error) {
-	c := &evalCtx{ctx: ctx, env: env, globalOpts: q.GlobalOpts, scope: map[int]any{}, defaultDB: "test", now: time.Now()}
+	c := &evalCtx{ctx: ctx, env: env, globalOpts: q.GlobalOpts, scope: map[int]any{}, defaultDB: "test", now: time.Now(),
+		auth: newAuthState(ctx, env)}
 	if q.RawResult {
 		c.rawRoot = q.Term
 	}

@@ -163,10 +163,16 @@ type DocIterator interface {
 type WriteOp struct {
 	Key   any
 	Apply func(old map[string]any) (map[string]any, error)
+	// Generated is set when insert generated Key (the document had none).
+	Generated bool
 
 	// Filled in by Write.
 	Old, New map[string]any
 	Err      error
+	// hidden is set by a system table when the write changed what its
+	// rows do not show (a password): the write counts as a replacement
+	// even though Old and New are equal.
+	hidden bool
 }
 
 // DBNotFound is RethinkDB's error for a missing database.

@@ -58,7 +58,7 @@ type systemTable struct {
 }
 
 func (s *systemTable) Config() TableConfig {
-	return TableConfig{ID: "system-" + s.name, DB: systemDB, Name: s.name, PrimaryKey: "id", Durability: "hard", Shards: 1, Replicas: 1}
+	return TableConfig{ID: SystemTableID(s.name), DB: systemDB, DBID: SystemDBID, Name: s.name, PrimaryKey: "id", Durability: "hard", Shards: 1, Replicas: 1}
 }
 
 func (s *systemTable) docs(ctx context.Context) ([]map[string]any, error) {
@@ -108,7 +108,17 @@ func (s *systemTable) docs(ctx context.Context) ([]map[string]any, error) {
 			}
 		}
 	case "users":
-		out = append(out, map[string]any{"id": "admin", "password": false})
+		users, err := s.userDocs(ctx)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, users...)
+	case "permissions":
+		perms, err := s.permissionDocs(ctx)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, perms...)
 	case "cluster_config":
 		out = append(out,
 			map[string]any{"id": "auth", "auth_key": nil},
@@ -131,9 +141,8 @@ func (s *systemTable) docs(ctx context.Context) ([]map[string]any, error) {
 				out = append(out, l)
 			}
 		}
-	case "current_issues", "permissions":
-		// Nothing to report on a healthy single node; no log or permission
-		// entries are kept yet.
+	case "current_issues":
+		// Nothing to report on a healthy single node.
 	}
 	sort.Slice(out, func(i, j int) bool { return compareDatums(out[i]["id"], out[j]["id"]) < 0 })
 	return out, nil
@@ -181,10 +190,24 @@ func (s *systemTable) Count(ctx context.Context) (int64, error) {
 
 // Write applies writes to db_config and table_config as catalog changes,
 // as RethinkDB does: an insert creates, a delete drops, an update renames
-// (or reconfigures a table's shards). Other system tables are read-only.
+// (or reconfigures a table's shards); to users and permissions as user
+// changes (system_users.go). Other system tables are read-only. Writing
+// needs read and write on the table, and a catalog change also the config
+// permission the change needs.
 func (s *systemTable) Write(ctx context.Context, ops []*WriteOp, _ string) error {
+	id := SystemTableID(s.name)
+	if err := s.c.require(permRead, SystemDBID, id); err != nil {
+		return err
+	}
+	if err := s.c.require(permWrite, SystemDBID, id); err != nil {
+		return err
+	}
 	switch s.name {
 	case "db_config", "table_config":
+	case "users":
+		return s.writeUsers(ctx, ops)
+	case "permissions":
+		return s.writePermissions(ctx, ops)
 	default:
 		return newErr(ErrOpFailed, "It's illegal to write to the `rethinkdb.%s` table.", s.name)
 	}
@@ -201,6 +224,9 @@ func (s *systemTable) Write(ctx context.Context, ops []*WriteOp, _ string) error
 		}
 		op.New = next
 		if err := s.apply(ctx, old, next); err != nil {
+			if isPermissionError(err) {
+				return err // the whole write fails, as in RethinkDB
+			}
 			op.Err, op.New = err, old
 			continue
 		}
@@ -215,6 +241,9 @@ func (s *systemTable) Write(ctx context.Context, ops []*WriteOp, _ string) error
 }
 
 func (s *systemTable) apply(ctx context.Context, old, next map[string]any) error {
+	if err := s.requireCatalogConfig(ctx, old, next); err != nil {
+		return err
+	}
 	store := s.c.env.Store
 	str := func(m map[string]any, k string) (string, error) {
 		v, ok := m[k].(string)
@@ -312,6 +341,53 @@ func (s *systemTable) apply(ctx context.Context, old, next map[string]any) error
 			}
 		}
 		return nil
+	}
+}
+
+// requireCatalogConfig requires the config permission a db_config or
+// table_config write needs, as the DDL terms do: global to create or drop
+// a database (drop: also on each of its tables), on the database to rename
+// it or create a table in it, on the table to change or drop it.
+func (s *systemTable) requireCatalogConfig(ctx context.Context, old, next map[string]any) error {
+	c := s.c
+	if c.auth == nil {
+		return nil
+	}
+	idOf := func(m map[string]any) string { id, _ := m["id"].(string); return id }
+	switch {
+	case old == nil && next == nil:
+		return nil
+	case s.name == "db_config" && old == nil:
+		return c.require(permConfig, "", "")
+	case s.name == "db_config" && next == nil:
+		name, _ := old["name"].(string)
+		tables, err := c.env.Store.ListTables(ctx, name)
+		if err != nil {
+			return err
+		}
+		ids := make([]string, len(tables))
+		for i, t := range tables {
+			ids[i] = t.ID
+		}
+		return c.requireConfigAll(idOf(old), ids)
+	case s.name == "db_config":
+		return c.require(permConfig, idOf(old), "")
+	case old == nil:
+		db, _ := next["db"].(string)
+		if !s.uuidIDs {
+			d, err := c.env.Store.GetDB(ctx, db)
+			if err != nil {
+				return err
+			}
+			db = d.ID
+		}
+		return c.require(permConfig, db, "")
+	default:
+		dbID, err := c.dbID(s.oldDB(ctx, old))
+		if err != nil {
+			return err
+		}
+		return c.require(permConfig, dbID, idOf(old))
 	}
 }
 

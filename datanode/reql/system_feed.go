@@ -78,8 +78,9 @@ func (s *catalogStore) RenameIndex(ctx context.Context, db, table, oldName, newN
 }
 
 // liveSystemTables change without catalog changes; their feeds recompute
-// once a second.
-var liveSystemTables = map[string]bool{"server_status": true, "stats": true, "jobs": true}
+// once a second. (users and permissions change through the user store,
+// which does not wake the catalog feeds.)
+var liveSystemTables = map[string]bool{"server_status": true, "stats": true, "jobs": true, "users": true, "permissions": true}
 
 // systemFeed is a changefeed on a system table.
 type systemFeed struct {

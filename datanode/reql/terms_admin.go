@@ -26,6 +26,9 @@ func evalConfig(c *evalCtx, t *Term) (any, error) {
 	}
 	switch x := v.(type) {
 	case *Table:
+		if err := c.requireTable(permConfig, x); err != nil {
+			return nil, err
+		}
 		cfg := c.tableConfigDatum(x.store.Config())
 		cfg["write_hook"] = nil
 		return cfg, nil
@@ -35,6 +38,9 @@ func evalConfig(c *evalCtx, t *Term) (any, error) {
 		}
 		d, err := c.env.Store.GetDB(c.ctx, x.Name)
 		if err != nil {
+			return nil, err
+		}
+		if err := c.require(permConfig, d.ID, ""); err != nil {
 			return nil, err
 		}
 		return dbConfigDatum(d), nil
@@ -133,6 +139,9 @@ func evalReconfigure(c *evalCtx, t *Term) (any, error) {
 	if err != nil {
 		return nil, err
 	}
+	if err := c.requireTable(permConfig, tbl); err != nil {
+		return nil, err
+	}
 	if _, ok := t.Optargs["emergency_repair"]; ok {
 		return nil, newErr(ErrQueryLogic, "This table doesn't need to be repaired.")
 	}
@@ -181,6 +190,9 @@ func evalRebalance(c *evalCtx, t *Term) (any, error) {
 	if err != nil {
 		return nil, err
 	}
+	if err := c.requireTable(permConfig, tbl); err != nil {
+		return nil, err
+	}
 	st := c.tableStatusDatum(tbl.store.Config())
 	return map[string]any{
 		"rebalanced":     1.0,
@@ -189,7 +201,11 @@ func evalRebalance(c *evalCtx, t *Term) (any, error) {
 }
 
 func evalSync(c *evalCtx, t *Term) (any, error) {
-	if _, err := c.evalTableArg(t.Args[0]); err != nil {
+	tbl, err := c.evalTableArg(t.Args[0])
+	if err != nil {
+		return nil, err
+	}
+	if err := c.requireTable(permWrite, tbl); err != nil {
 		return nil, err
 	}
 	if err := c.env.Store.Sync(c.ctx); err != nil {

@@ -93,10 +93,21 @@ func evalTable(c *evalCtx, t *Term) (any, error) {
 		if format != "name" && format != "uuid" {
 			return nil, newErr(ErrQueryLogic, "Identifier format `%s` unrecognized (options are \"name\" and \"uuid\").", format)
 		}
-		return c.systemTable(name, format == "uuid")
+		tbl, err := c.systemTable(name, format == "uuid")
+		if err != nil {
+			return nil, err
+		}
+		// Every use of a system table reads it (writes need read too).
+		if err := c.require(permRead, SystemDBID, SystemTableID(name)); err != nil {
+			return nil, err
+		}
+		return tbl, nil
 	}
 	ts, err := c.env.Store.OpenTable(c.ctx, db, name)
 	if err != nil {
+		return nil, err
+	}
+	if ts, err = c.guardTable(ts, db); err != nil {
 		return nil, err
 	}
 	return &Table{DB: db, Name: name, store: ts}, nil
@@ -112,6 +123,9 @@ func evalDBCreate(c *evalCtx, t *Term) (any, error) {
 	}
 	if name == systemDB {
 		return nil, DBExists(name)
+	}
+	if err := c.require(permConfig, "", ""); err != nil {
+		return nil, err
 	}
 	cfg, err := c.env.Store.CreateDB(c.ctx, DBConfig{Name: name})
 	if err != nil {
@@ -133,6 +147,24 @@ func evalDBDrop(c *evalCtx, t *Term) (any, error) {
 	}
 	if name == systemDB {
 		return nil, newErr(ErrOpFailed, "Database `rethinkdb` is special; you can't delete it.")
+	}
+	if c.auth != nil {
+		// config on the database and on every table in it (db_drop_uuid).
+		d, err := c.env.Store.GetDB(c.ctx, name)
+		if err != nil {
+			return nil, err
+		}
+		tables, err := c.env.Store.ListTables(c.ctx, name)
+		if err != nil {
+			return nil, err
+		}
+		ids := make([]string, len(tables))
+		for i, tc := range tables {
+			ids[i] = tc.ID
+		}
+		if err := c.requireConfigAll(d.ID, ids); err != nil {
+			return nil, err
+		}
 	}
 	cfg, tables, err := c.env.Store.DropDB(c.ctx, name)
 	if err != nil {
@@ -168,6 +200,15 @@ func evalTableCreate(c *evalCtx, t *Term) (any, error) {
 	}
 	if err := c.checkUserDB(db, "create new tables in it"); err != nil {
 		return nil, err
+	}
+	if c.auth != nil {
+		dbID, err := c.dbID(db)
+		if err != nil {
+			return nil, err
+		}
+		if err := c.require(permConfig, dbID, ""); err != nil {
+			return nil, err
+		}
 	}
 	pk, err := c.optString(t, "primary_key", "id")
 	if err != nil {
@@ -230,6 +271,15 @@ func evalTableDrop(c *evalCtx, t *Term) (any, error) {
 	}
 	if err := c.checkUserDB(db, "delete tables from it"); err != nil {
 		return nil, err
+	}
+	if c.auth != nil {
+		ts, err := c.env.Store.OpenTable(c.ctx, db, name)
+		if err != nil {
+			return nil, err
+		}
+		if err := c.requireTable(permConfig, &Table{DB: db, Name: name, store: ts}); err != nil {
+			return nil, err
+		}
 	}
 	cfg, err := c.env.Store.DropTable(c.ctx, db, name)
 	if err != nil {

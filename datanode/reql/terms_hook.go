@@ -33,6 +33,9 @@ func evalSetWriteHook(c *evalCtx, t *Term) (any, error) {
 	if err != nil {
 		return nil, err
 	}
+	if err := c.requireTable(permConfig, tbl); err != nil {
+		return nil, err
+	}
 	existed := tbl.store.Config().WriteHook != nil
 	v, err := c.eval(t.Args[1])
 	if err != nil {
@@ -183,6 +186,9 @@ func evalGetWriteHook(c *evalCtx, t *Term) (any, error) {
 	if err != nil {
 		return nil, err
 	}
+	if err := c.requireTable(permConfig, tbl); err != nil {
+		return nil, err
+	}
 	hook := tbl.store.Config().WriteHook
 	if hook == nil {
 		return nil, nil
@@ -208,6 +214,17 @@ func (c *evalCtx) writeHookWrap(t *Term, tbl *Table) (func(func(map[string]any) 
 	}
 	if _, ok := ignore.(bool); !ok {
 		return nil, typeErr("BOOL", ignore, t.Optargs["ignore_write_hook"])
+	}
+	if ignore == true {
+		// Skipping the hook is a configuration privilege (RethinkDB's
+		// ignore_write_hook_t::YES "requires config permissions"), on top
+		// of the write itself.
+		if err := c.requireTable(permWrite, tbl); err != nil {
+			return nil, err
+		}
+		if err := c.requireTable(permConfig, tbl); err != nil {
+			return nil, err
+		}
 	}
 	cfg := tbl.store.Config()
 	if ignore == true || cfg.WriteHook == nil {

@@ -55,6 +55,10 @@ type httpOpts struct {
 }
 
 func evalHTTP(c *evalCtx, t *Term) (any, error) {
+	// r.http reaches the network: it needs the global connect permission.
+	if err := c.require(permConnect, "", ""); err != nil {
+		return nil, err
+	}
 	rawURL, err := c.evalString(t.Args[0])
 	if err != nil {
 		return nil, err

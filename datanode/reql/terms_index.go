@@ -42,6 +42,9 @@ func evalIndexCreate(c *evalCtx, t *Term) (any, error) {
 	if err != nil {
 		return nil, err
 	}
+	if err := c.requireTable(permConfig, tbl); err != nil {
+		return nil, err
+	}
 	name, err := c.indexName(t.Args[1], tbl)
 	if err != nil {
 		return nil, err
@@ -96,6 +99,9 @@ func evalIndexDrop(c *evalCtx, t *Term) (any, error) {
 	if err != nil {
 		return nil, err
 	}
+	if err := c.requireTable(permConfig, tbl); err != nil {
+		return nil, err
+	}
 	name, err := c.evalString(t.Args[1])
 	if err != nil {
 		return nil, err
@@ -121,6 +127,9 @@ func evalIndexList(c *evalCtx, t *Term) (any, error) {
 func evalIndexRename(c *evalCtx, t *Term) (any, error) {
 	tbl, err := c.evalTableArg(t.Args[0])
 	if err != nil {
+		return nil, err
+	}
+	if err := c.requireTable(permConfig, tbl); err != nil {
 		return nil, err
 	}
 	oldName, err := c.evalString(t.Args[1])

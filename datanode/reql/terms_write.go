@@ -57,7 +57,7 @@ func (s *writeStats) add(op *WriteOp) {
 	case op.New == nil:
 		s.deleted++
 		change()
-	case datumEqual(op.Old, op.New):
+	case datumEqual(op.Old, op.New) && !op.hidden:
 		s.unchanged++
 		if s.returnChanges == "always" {
 			change()
@@ -195,7 +195,7 @@ func evalInsert(c *evalCtx, t *Term) (any, error) {
 		if hook != nil {
 			apply = hook(apply)
 		}
-		ops = append(ops, &WriteOp{Key: key, Apply: apply})
+		ops = append(ops, &WriteOp{Key: key, Apply: apply, Generated: !has})
 	}
 	if err := tbl.store.Write(c.ctx, ops, durability); err != nil {
 		return nil, err
@@ -342,6 +342,19 @@ func evalDelete(c *evalCtx, t *Term) (any, error) {
 // mutation from the term's second argument (an object or a function); a nil
 // mk deletes.
 func (c *evalCtx) writeSelection(t *Term, mk func(pk string, arg func(map[string]any) (any, error)) mutation) (any, error) {
+	if c.auth != nil && t.Args[0].Type == TermGet && constantTable(t.Args[0].Args[0]) {
+		// A point write (table.get(k).update/replace/delete) checks write
+		// before reading the document, as RethinkDB's single selection
+		// writes without reading it first: a user without the permission
+		// is told `write`, not `read`.
+		tbl, err := c.evalTableArg(t.Args[0].Args[0])
+		if err != nil {
+			return nil, err
+		}
+		if err := c.requireTable(permWrite, tbl); err != nil {
+			return nil, err
+		}
+	}
 	target, err := c.eval(t.Args[0])
 	if err != nil {
 		return nil, err
@@ -459,4 +472,27 @@ func (c *evalCtx) writeSelection(t *Term, mk func(pk string, arg func(map[string
 		}
 	}
 	return stats.datum(), nil
+}
+
+// constantTable reports whether t is a TABLE term of constant names
+// (r.table("t") or r.db("d").table("t")), which can be evaluated twice
+// without side effects.
+func constantTable(t *Term) bool {
+	if t.Type != TermTable || t.spliced {
+		return false
+	}
+	for _, a := range t.Args {
+		if a.Type == TermDb && len(a.Args) == 1 && a.Args[0].Type == TermDatum && !a.spliced {
+			continue
+		}
+		if a.Type != TermDatum {
+			return false
+		}
+	}
+	for _, o := range t.Optargs {
+		if o.Type != TermDatum {
+			return false
+		}
+	}
+	return true
 }

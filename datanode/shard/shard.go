@@ -8,6 +8,7 @@
 //	c/server               this node's identity {id, name}
 //	c/db/<db>              reql.DBConfig (JSON)
 //	c/tb/<db>/<table>      reql.TableConfig (JSON)
+//	c/user/<name>          a driver user: password verifier, permissions (users.go)
 //	d/<table id>/<key>     document (JSON); <key> is reql.EncodeKey(primary key)
 //	i/<table id>/<index id>/<value><key>  -> <key>   secondary index entry
 //
@@ -74,6 +75,13 @@ type Store struct {
 	epoch      uint64
 	feedRetain int
 	feedMaxAge time.Duration
+
+	// Driver users (users.go): an immutable snapshot, replaced by writers
+	// holding userMu.
+	userMu     sync.Mutex
+	users      atomic.Pointer[userSet]
+	iterations int  // PBKDF2 iterations of new passwords
+	firstStart bool // Open created the catalog
 }
 
 // epochShift leaves 2^40 changefeed positions per table per process run.
@@ -86,6 +94,14 @@ type Options struct {
 	// (default 1 hour). PhotonDB extension: RethinkDB has no resumable feeds.
 	FeedRetain int
 	FeedMaxAge time.Duration
+	// InitialPassword is the admin user's password when Open creates the
+	// catalog (first start); ignored afterwards. Empty: no password, as a
+	// new RethinkDB server has.
+	InitialPassword string
+	// PasswordIterations is the PBKDF2 iteration count of new passwords
+	// (default 4096, RethinkDB's); a password set as {password,
+	// iterations} chooses its own.
+	PasswordIterations int
 }
 
 var _ reql.Store = (*Store)(nil)
@@ -96,7 +112,7 @@ func Open(eng *storage.Engine, log *slog.Logger, opts ...Options) (*Store, error
 	if log == nil {
 		log = slog.Default()
 	}
-	o := Options{FeedRetain: 10000, FeedMaxAge: time.Hour}
+	o := Options{FeedRetain: 10000, FeedMaxAge: time.Hour, PasswordIterations: DefaultPasswordIterations}
 	if len(opts) > 0 {
 		if opts[0].FeedRetain > 0 {
 			o.FeedRetain = opts[0].FeedRetain
@@ -104,10 +120,17 @@ func Open(eng *storage.Engine, log *slog.Logger, opts ...Options) (*Store, error
 		if opts[0].FeedMaxAge > 0 {
 			o.FeedMaxAge = opts[0].FeedMaxAge
 		}
+		if opts[0].PasswordIterations > 0 {
+			o.PasswordIterations = opts[0].PasswordIterations
+		}
+		o.InitialPassword = opts[0].InitialPassword
 	}
 	s := &Store{eng: eng, log: log, dbs: map[string]reql.DBConfig{}, tables: map[string]map[string]*Table{},
-		feedRetain: o.FeedRetain, feedMaxAge: o.FeedMaxAge}
-	if err := s.load(); err != nil {
+		feedRetain: o.FeedRetain, feedMaxAge: o.FeedMaxAge, iterations: o.PasswordIterations}
+	if err := s.load(o.InitialPassword); err != nil {
+		return nil, err
+	}
+	if err := s.loadUsers(); err != nil {
 		return nil, err
 	}
 	if err := s.collectOrphans(); err != nil {
@@ -116,10 +139,14 @@ func Open(eng *storage.Engine, log *slog.Logger, opts ...Options) (*Store, error
 	return s, nil
 }
 
+// FirstStart reports whether Open created the catalog (a new data
+// directory): the initial admin password was set then.
+func (s *Store) FirstStart() bool { return s.firstStart }
+
 // Identity returns this server's id and name.
 func (s *Store) Identity() Identity { return s.id }
 
-func (s *Store) load() error {
+func (s *Store) load(initialPassword string) error {
 	has, err := s.eng.Has([]byte(keyInit))
 	if err != nil {
 		return fmt.Errorf("read catalog: %w", err)
@@ -137,13 +164,19 @@ func (s *Store) load() error {
 		}
 		id := Identity{ID: reql.NewUUID(), Name: name}
 		test := reql.DBConfig{ID: reql.NewUUID(), Name: "test"}
+		admin, err := s.newUserRecord(reql.AdminUser, initialPassword, 0)
+		if err != nil {
+			return err
+		}
 		b := s.eng.NewBatch()
 		b.Put([]byte(keyServer), mustJSON(id))
 		b.Put([]byte(prefixDB+test.Name), mustJSON(test))
+		b.Put([]byte(prefixUser+reql.AdminUser), mustJSON(admin))
 		b.Put([]byte(keyInit), []byte("1"))
 		if err := s.eng.Apply(b, storage.Hard); err != nil {
 			return fmt.Errorf("initialize catalog: %w", err)
 		}
+		s.firstStart = true
 	}
 	raw, err := s.eng.Get([]byte(keyServer))
 	if err != nil {
@@ -386,14 +419,19 @@ func (s *Store) DropDB(_ context.Context, name string) (reql.DBConfig, []reql.Ta
 	b := s.eng.NewBatch()
 	b.Delete([]byte(prefixDB + name))
 	var dropped []*Table
+	var ids []string
 	for tname, t := range s.tables[name] {
 		b.Delete([]byte(prefixTable + name + "/" + tname))
 		dropped = append(dropped, t)
+		ids = append(ids, t.Config().ID)
 	}
+	done := s.dropPermissions(b, d.ID, ids)
 	if err := s.eng.Apply(b, storage.Hard); err != nil {
+		done(false)
 		s.mu.Unlock()
 		return reql.DBConfig{}, nil, fmt.Errorf("drop database %s: %w", name, err)
 	}
+	done(true)
 	delete(s.dbs, name)
 	delete(s.tables, name)
 	s.mu.Unlock()
@@ -469,10 +507,13 @@ func (s *Store) DropTable(_ context.Context, db, name string) (reql.TableConfig,
 	}
 	b := s.eng.NewBatch()
 	b.Delete([]byte(prefixTable + db + "/" + name))
+	done := s.dropPermissions(b, "", []string{t.Config().ID})
 	if err := s.eng.Apply(b, storage.Hard); err != nil {
+		done(false)
 		s.mu.Unlock()
 		return reql.TableConfig{}, fmt.Errorf("drop table %s.%s: %w", db, name, err)
 	}
+	done(true)
 	delete(s.tables[db], name)
 	s.mu.Unlock()
 	t.dropped.Store(true)

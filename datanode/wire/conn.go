@@ -92,7 +92,9 @@ func (c *conn) serve() {
 	c.w = bufio.NewWriterSize(c.nc, 64<<10)
 	c.idle = sync.NewCond(&c.mu)
 	c.sem = make(chan struct{}, maxConcurrentQueries)
-	c.ctx, c.cancel = context.WithCancel(c.srv.ctx)
+	// Every query of the connection runs as the authenticated user, whose
+	// permissions the evaluator checks.
+	c.ctx, c.cancel = context.WithCancel(reql.WithUser(c.srv.ctx, user))
 	defer func() {
 		c.srv.mu.Lock()
 		draining := c.srv.draining

@@ -14,7 +14,14 @@
 //	  │◀── frames: token u64 LE │ size u32 LE │ {"t":..,"r":[..],"n":[..],"e":..,"b":[..]}
 //
 // Handshake failures answer {"success":false,"error":...,"error_code":N} and
-// close the connection. After the handshake, every START runs concurrently
+// close the connection. An unknown user gets stable fake credentials, so
+// its conversation looks, takes and ends ("Wrong password", code 12) like a
+// known user's with a wrong password. Failed proofs are counted per client
+// address (AuthLimits): each answer is delayed more, and after 10 in a
+// minute the address is refused for 5 minutes ("Too many failed
+// authentication attempts; try again later.", code 20). The authenticated
+// user rides in every query's context (reql.WithUser), for the evaluator's
+// permission checks. After the handshake, every START runs concurrently
 // (up to 1024 per connection) and answers under its own token; streams are
 // sent in batches (SUCCESS_PARTIAL until SUCCESS_SEQUENCE) as CONTINUE asks.
 // A malformed frame ends its connection, never the server.

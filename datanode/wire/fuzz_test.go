@@ -53,6 +53,7 @@ func FuzzHandshake(f *testing.F) {
 	f.Add([]byte(`{}`), "c=biws,r=x,p=y")
 	f.Add([]byte(`[]`), "")
 	f.Add([]byte(`{"authentication":"n,,n==,r="}`), "=,=")
+	f.Add([]byte(`{"protocol_version":0,"authentication_method":"SCRAM-SHA-256","authentication":"n,,n=nobody,r=abc"}`), "c=biws,r=abcn,p=dHzbZapWIk4jUhN+Ute9ytag9zjfMHgsqmmiz7AndVQ=")
 	f.Fuzz(func(t *testing.T, first []byte, final string) {
 		msg, err := parseHandshake(first)
 		if err != nil {
@@ -60,7 +61,7 @@ func FuzzHandshake(f *testing.F) {
 		}
 		auth, _ := msg["authentication"].(string)
 		creds, _ := DeriveCredentials("", []byte("saltsaltsaltsalt"), 1)
-		s := &scramServer{users: userMap{"admin": creds}, fakeSalt: func(string) []byte { return []byte("x") }, nonce: func() string { return "n" }}
+		s := &scramServer{users: userMap{"admin": creds}, fake: func(string) Credentials { return Credentials{Salt: []byte("x"), Iterations: 1} }, nonce: func() string { return "n" }}
 		if _, err := s.first(auth); err != nil {
 			return
 		}

@@ -70,17 +70,27 @@ type authError struct {
 
 func (e *authError) Error() string { return e.msg }
 
+// errWrongPassword is RethinkDB's answer to a proof that does not match
+// (SCRAM "invalid-proof"): for a wrong password and an unknown user alike.
+var errWrongPassword = &authError{12, "Wrong password"}
+
+// errLockedOut refuses a client address after too many failed attempts
+// (see authLimiter). Code 20 is SCRAM's "other-error", which the drivers
+// report as an authentication error (ReqlAuthError).
+var errLockedOut = &authError{20, "Too many failed authentication attempts; try again later."}
+
 // scramServer is the server side of one SCRAM-SHA-256 conversation, with
 // RethinkDB's error codes (10-20).
 type scramServer struct {
 	users Users
-	// fakeSalt gives unknown users a stable salt so that the first reply
-	// does not reveal whether a user exists.
-	fakeSalt func(user string) []byte
-	nonce    func() string
+	// fake gives an unknown user stable credentials that no proof
+	// matches, so that the conversation of an unknown user looks and takes
+	// the same as a known user's with a wrong password: same salt on every
+	// try, same work, same "Wrong password" at the end.
+	fake  func(user string) Credentials
+	nonce func() string
 
 	user             string
-	known            bool
 	creds            Credentials
 	clientFirstBare  string
 	serverFirst      string
@@ -124,9 +134,12 @@ func (s *scramServer) first(msg string) (string, error) {
 	if _, ok := attrs['r']; !ok {
 		return "", &authError{10, "Invalid encoding"}
 	}
-	s.creds, s.known = s.users.Credentials(s.user)
-	if !s.known {
-		s.creds = Credentials{Salt: s.fakeSalt(s.user), Iterations: DefaultIterations}
+	var known bool
+	if s.users != nil {
+		s.creds, known = s.users.Credentials(s.user)
+	}
+	if !known {
+		s.creds = s.fake(s.user)
 	}
 	s.combinedNonce = clientNonce + s.nonce()
 	s.serverFirst = "r=" + s.combinedNonce + ",s=" + base64.StdEncoding.EncodeToString(s.creds.Salt) + ",i=" + strconv.Itoa(s.creds.Iterations)
@@ -138,9 +151,6 @@ func (s *scramServer) first(msg string) (string, error) {
 func (s *scramServer) final(msg string) (string, error) {
 	if s.state != 1 {
 		return "", &authError{20, "Unexpected authentication message."}
-	}
-	if !s.known {
-		return "", &authError{17, "Unknown user"}
 	}
 	attrs, err := splitAttributes(msg)
 	if err != nil {
@@ -168,7 +178,7 @@ func (s *scramServer) final(msg string) (string, error) {
 	authMessage := s.clientFirstBare + "," + s.serverFirst + "," + withoutProof
 	proof, err := base64.StdEncoding.DecodeString(attrs['p'])
 	if err != nil || len(proof) != sha256.Size {
-		return "", &authError{12, "Wrong password"}
+		return "", errWrongPassword
 	}
 	clientSig := hmacSHA256(s.creds.StoredKey, authMessage)
 	clientKey := make([]byte, sha256.Size)
@@ -177,7 +187,7 @@ func (s *scramServer) final(msg string) (string, error) {
 	}
 	stored := sha256.Sum256(clientKey)
 	if subtle.ConstantTimeCompare(stored[:], s.creds.StoredKey) != 1 {
-		return "", &authError{12, "Wrong password"}
+		return "", errWrongPassword
 	}
 	s.state = 2
 	s.authenticatedFor = s.user

@@ -45,9 +45,13 @@ type Server struct {
 	Env   *reql.Env
 	Users Users
 	Log   *slog.Logger
+	// Iterations is the PBKDF2 iteration count an unknown user appears to
+	// have (set it to what new passwords get; default DefaultIterations).
+	Iterations int
 
-	secret []byte    // for stable fake salts of unknown users
-	obs    *observer // metrics, spans, slow-query log (see Instrument)
+	secret  []byte       // for stable fake credentials of unknown users
+	obs     *observer    // metrics, spans, slow-query log (see Instrument)
+	limiter *authLimiter // failed logins per client address
 
 	mu       sync.Mutex
 	conns    map[*conn]struct{}
@@ -70,8 +74,13 @@ func NewServer(env *reql.Env, users Users, log *slog.Logger) *Server {
 	if err != nil {
 		panic(fmt.Sprintf("wire: no-op instrumentation: %v", err)) // no-op providers never fail
 	}
-	return &Server{Env: env, Users: users, Log: log, secret: secret, obs: obs, conns: map[*conn]struct{}{}, ctx: ctx, cancel: cancel}
+	return &Server{Env: env, Users: users, Log: log, Iterations: DefaultIterations, secret: secret, obs: obs,
+		limiter: newAuthLimiter(DefaultAuthLimits), conns: map[*conn]struct{}{}, ctx: ctx, cancel: cancel}
 }
+
+// SetAuthLimits sets how repeated authentication failures are slowed and
+// refused (zero fields keep their defaults, see AuthLimits).
+func (s *Server) SetAuthLimits(l AuthLimits) { s.limiter.setLimits(l) }
 
 // Serve accepts connections until the listener is closed by Shutdown.
 func (s *Server) Serve(l net.Listener) error {
@@ -145,6 +154,19 @@ func (s *Server) fakeSalt(user string) []byte {
 	return m.Sum(nil)[:16]
 }
 
+// fakeCredentials are an unknown user's credentials: the same on every
+// attempt (so the salt does not give the user away), matching no proof.
+func (s *Server) fakeCredentials(user string) Credentials {
+	m := hmac.New(sha256.New, s.secret)
+	m.Write([]byte("stored key\x00" + user))
+	stored := m.Sum(nil)
+	iterations := s.Iterations
+	if iterations <= 0 {
+		iterations = DefaultIterations
+	}
+	return Credentials{Salt: s.fakeSalt(user), Iterations: iterations, StoredKey: stored, ServerKey: stored}
+}
+
 func serverNonce() string {
 	b := make([]byte, 18)
 	_, _ = rand.Read(b)
@@ -172,7 +194,8 @@ func (c *conn) handshake(r *bufio.Reader) (string, error) {
 	}); err != nil {
 		return "", err
 	}
-	scram := &scramServer{users: c.srv.Users, fakeSalt: c.srv.fakeSalt, nonce: serverNonce}
+	scram := &scramServer{users: c.srv.Users, fake: c.srv.fakeCredentials, nonce: serverNonce}
+	addr := clientIP(c.nc.RemoteAddr())
 
 	msg, err := c.readHandshake(r)
 	if err != nil {
@@ -192,6 +215,9 @@ func (c *conn) handshake(r *bufio.Reader) (string, error) {
 	if !ok {
 		return "", c.fail(&authError{5, "Expected a string for `authentication`."})
 	}
+	if c.srv.limiter.locked(addr) {
+		return "", c.fail(errLockedOut)
+	}
 	reply, err := scram.first(auth)
 	if err != nil {
 		return "", c.fail(err)
@@ -206,13 +232,34 @@ func (c *conn) handshake(r *bufio.Reader) (string, error) {
 	if auth, ok = msg["authentication"].(string); !ok {
 		return "", c.fail(&authError{5, "Expected a string for `authentication`."})
 	}
+	if c.srv.limiter.locked(addr) {
+		return "", c.fail(errLockedOut)
+	}
 	if reply, err = scram.final(auth); err != nil {
+		if errors.Is(err, errWrongPassword) {
+			// Slow the next guess down: the answer waits, longer for each
+			// recent failure from this address.
+			c.wait(c.srv.limiter.fail(addr))
+		}
 		return "", c.fail(err)
 	}
 	if err := c.writeHandshake(map[string]any{"success": true, "authentication": reply}); err != nil {
 		return "", err
 	}
 	return scram.authenticatedFor, nil
+}
+
+// wait sleeps for d, or until the server shuts down.
+func (c *conn) wait(d time.Duration) {
+	if d <= 0 {
+		return
+	}
+	t := time.NewTimer(d)
+	defer t.Stop()
+	select {
+	case <-t.C:
+	case <-c.srv.ctx.Done():
+	}
 }
 
 // readHandshake reads one NUL-terminated JSON object of at most 2048 bytes.

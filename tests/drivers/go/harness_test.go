@@ -155,11 +155,17 @@ func startServer(t testing.TB, dataDir string) *server {
 // startServerArgs is startServer with extra serve flags.
 func startServerArgs(t testing.TB, dataDir string, extra ...string) *server {
 	t.Helper()
+	return startServerMode(t, dataDir, true, extra...)
+}
+
+// startServerMode is startServerArgs with or without --dev-mode.
+func startServerMode(t testing.TB, dataDir string, devMode bool, extra ...string) *server {
+	t.Helper()
 	var lastErr error
 	// A chosen free port may be grabbed by someone else before the server
 	// binds it; retry a couple of times in that case only.
 	for attempt := 0; attempt < 3; attempt++ {
-		s, err := tryStartServer(t, dataDir, extra...)
+		s, err := tryStartServer(t, dataDir, devMode, extra...)
 		if err == nil {
 			return s
 		}
@@ -174,7 +180,7 @@ func startServerArgs(t testing.TB, dataDir string, extra ...string) *server {
 
 var errExitedEarly = errors.New("server exited before becoming ready")
 
-func tryStartServer(t testing.TB, dataDir string, extra ...string) (*server, error) {
+func tryStartServer(t testing.TB, dataDir string, devMode bool, extra ...string) (*server, error) {
 	s := &server{
 		t:           t,
 		DataDir:     dataDir,
@@ -190,8 +196,10 @@ func tryStartServer(t testing.TB, dataDir string, extra ...string) (*server, err
 		"--driver-port", strconv.Itoa(s.DriverPort),
 		"--cluster-port", strconv.Itoa(s.ClusterPort),
 		"--data-dir", dataDir,
-		"--dev-mode",
 	)
+	if devMode {
+		s.cmd.Args = append(s.cmd.Args, "--dev-mode")
+	}
 	s.cmd.Args = append(s.cmd.Args, extra...)
 	s.cmd.Stdout = s.out
 	s.cmd.Stderr = s.out

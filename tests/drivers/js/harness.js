@@ -222,6 +222,7 @@ class Server {
 
 // Starts a server. opts.dataDir: reuse an existing data dir (restart); by
 // default a fresh temporary one is made (and removed at process exit).
+// opts.devMode (default true) passes --dev-mode; opts.args are extra flags.
 async function startServer(opts = {}) {
   const bin = binaryPath();
   let dataDir = opts.dataDir;
@@ -237,7 +238,8 @@ async function startServer(opts = {}) {
     '--driver-port', String(ports[1]),
     '--cluster-port', String(ports[2]),
     '--data-dir', dataDir,
-    '--dev-mode',
+    ...(opts.devMode === false ? [] : ['--dev-mode']),
+    ...(opts.args || []),
   ];
   const child = spawn(bin, args, { stdio: ['ignore', 'pipe', 'pipe'] });
   live.add(child);
