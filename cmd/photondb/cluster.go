@@ -17,6 +17,7 @@ import (
 
 	"github.com/hashicorp/consul/api"
 
+	"github.com/photondb-io/photondb/controlplane/auth"
 	"github.com/photondb-io/photondb/controlplane/catalog/consulcat"
 	"github.com/photondb-io/photondb/controlplane/meta"
 	"github.com/photondb-io/photondb/controlplane/nodeclient"
@@ -138,7 +139,7 @@ func runControlPlane(cfg config.Serve, stderr io.Writer) error {
 	defer httpLn.Close()
 	// Documents and queries go to a data node, found lazily so the control
 	// plane starts (and serves its API) before any node exists.
-	node := &lazyNode{resolve: consulNode(client, cfg.ConsulPrefix), tls: p.clientTLS}
+	node := &lazyNode{resolve: consulNode(client, cfg.ConsulPrefix), tls: p.clientTLS, password: cfg.AdminPassword}
 	if cfg.DataNode != "" {
 		node.resolve = func(context.Context) (string, error) { return cfg.DataNode, nil }
 	}
@@ -149,7 +150,7 @@ func runControlPlane(cfg config.Serve, stderr io.Writer) error {
 	}
 	defer cp.closeAll()
 	p.reg.Register("catalog", func(ctx context.Context) error { _, err := cp.meta.Seq(ctx); return err })
-	handler, err := p.handler(cp.rest, nil)
+	handler, err := p.handler(cp.rest, cp.auth, nil)
 	if err != nil {
 		return err
 	}
@@ -180,10 +181,11 @@ func runControlPlane(cfg config.Serve, stderr io.Writer) error {
 // a healthy instance after a connection failure, so the control plane
 // starts and serves its API before any data node exists.
 type lazyNode struct {
-	resolve func(ctx context.Context) (string, error)
-	tls     *tls.Config
-	mu      sync.Mutex
-	drv     *nodeclient.Driver
+	resolve  func(ctx context.Context) (string, error)
+	tls      *tls.Config
+	password string // of the admin user (--admin-password)
+	mu       sync.Mutex
+	drv      *nodeclient.Driver
 }
 
 func (l *lazyNode) get(ctx context.Context) (*nodeclient.Driver, error) {
@@ -196,7 +198,7 @@ func (l *lazyNode) get(ctx context.Context) (*nodeclient.Driver, error) {
 	if err != nil {
 		return nil, &nodeclient.Error{Kind: nodeclient.KindUnavailable, Message: "No data node is available: " + err.Error(), Err: err}
 	}
-	drv, err := nodeclient.Dial(addr, nodeclient.DriverOptions{TLS: l.tls})
+	drv, err := nodeclient.Dial(addr, nodeclient.DriverOptions{Username: "admin", Password: l.password, TLS: l.tls})
 	if err != nil {
 		return nil, &nodeclient.Error{Kind: nodeclient.KindUnavailable, Message: "Cannot reach data node " + addr + ": " + err.Error(), Err: err}
 	}
@@ -346,7 +348,7 @@ func runDataNode(cfg config.Serve, stderr io.Writer) error {
 	}
 	p.reg.Register("storage", node.CheckStorage)
 	p.reg.Register("catalog", node.CheckCatalog)
-	handler, err := p.handler(nil, map[string]http.Handler{"/api/changes": node.FeedHandler(),
+	handler, err := p.handler(nil, p.nodeAuth(), map[string]http.Handler{"/api/changes": node.FeedHandler(),
 		"/_node/stats": node.AdminHandler(), "/_node/compact": node.AdminHandler()})
 	if err != nil {
 		_ = node.Shutdown(context.Background())
@@ -381,4 +383,17 @@ func runDataNode(cfg config.Serve, stderr io.Writer) error {
 	}
 	log.Info("stopped cleanly")
 	return runErr
+}
+
+// nodeAuth protects a data node's own HTTP port (/api/changes, /_node/*):
+// it accepts the cluster secret (the control plane's calls); health and
+// metrics stay public. A data node has no catalog, so user tokens are
+// checked by the control plane, not here.
+func (p *process) nodeAuth() *auth.Authenticator {
+	a, err := auth.New(auth.Config{DevMode: p.cfg.DevMode, ClusterSecret: p.clusterSecret, Log: p.log})
+	if err != nil {
+		p.log.Error("data node HTTP authentication", "err", err)
+		a, _ = auth.New(auth.Config{Log: p.log}) // refuse everything protected
+	}
+	return a
 }

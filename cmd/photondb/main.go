@@ -5,7 +5,10 @@ package main
 
 import (
 	"context"
+	"crypto/rand"
+	"crypto/subtle"
 	"crypto/tls"
+	"encoding/hex"
 	"errors"
 	"flag"
 	"fmt"
@@ -21,14 +24,17 @@ import (
 	"time"
 
 	"github.com/photondb-io/photondb/controlplane/api"
+	"github.com/photondb-io/photondb/controlplane/auth"
 	"github.com/photondb-io/photondb/controlplane/catalog"
 	"github.com/photondb-io/photondb/controlplane/catalog/boltcat"
 	"github.com/photondb-io/photondb/controlplane/meta"
 	"github.com/photondb-io/photondb/controlplane/nodeclient"
 	"github.com/photondb-io/photondb/controlplane/scheduler"
+	"github.com/photondb-io/photondb/controlplane/security"
 	"github.com/photondb-io/photondb/datanode"
 	"github.com/photondb-io/photondb/shared/config"
 	"github.com/photondb-io/photondb/shared/health"
+	m "github.com/photondb-io/photondb/shared/meta"
 	"github.com/photondb-io/photondb/shared/telemetry"
 	"github.com/photondb-io/photondb/shared/tlsconfig"
 	"github.com/photondb-io/photondb/shared/version"
@@ -128,6 +134,24 @@ type process struct {
 	// clientTLS is for this process's connections to other PhotonDB
 	// processes (trusting --tls-ca, presenting our certificate).
 	httpTLS, driverTLS, clientTLS *tls.Config
+	// guard is the HTTP security middleware (rate limit, blacklist, attack
+	// detection, Honeytrap reports, security headers).
+	guard *security.Guard
+	// stderr is the process's error output (the initial token goes there).
+	stderr io.Writer
+	// clusterSecret authenticates the cluster's own requests (data nodes
+	// to the control plane): PHOTONDB_CLUSTER_SECRET, or in serve a random
+	// one shared in-process.
+	clusterSecret string
+}
+
+// isCluster reports whether r carries the cluster secret.
+func (p *process) isCluster(r *http.Request) bool {
+	if p.clusterSecret == "" {
+		return false
+	}
+	want := "Bearer " + p.clusterSecret
+	return subtle.ConstantTimeCompare([]byte(r.Header.Get("Authorization")), []byte(want)) == 1
 }
 
 // scheme is the HTTP scheme of this process's HTTP port.
@@ -150,7 +174,7 @@ func startProcess(cfg config.Serve, role config.Role, stderr io.Writer) (*proces
 	}
 	log.Info("starting photondb", "version", version.Version, "commit", version.CommitOrVCS())
 	ctx, stop := signal.NotifyContext(context.Background(), syscall.SIGINT, syscall.SIGTERM)
-	p := &process{cfg: cfg, log: log, logs: logs, ctx: ctx, stop: stop, reg: health.NewRegistry(), stopping: make(chan struct{})}
+	p := &process{cfg: cfg, log: log, logs: logs, ctx: ctx, stop: stop, reg: health.NewRegistry(), stopping: make(chan struct{}), stderr: stderr}
 	if cfg.DevMode {
 		p.reg.Warn("dev mode: authentication is disabled; never expose this server")
 	}
@@ -180,6 +204,31 @@ func startProcess(cfg config.Serve, role config.Role, stderr io.Writer) (*proces
 		p.close()
 		return nil, err
 	}
+	p.clusterSecret = config.Getenv("PHOTONDB_CLUSTER_SECRET")
+	if p.clusterSecret == "" && role == config.RoleServe {
+		var b [32]byte
+		_, _ = rand.Read(b[:])
+		p.clusterSecret = hex.EncodeToString(b[:])
+	}
+	sec := cfg.Security
+	p.guard, err = security.New(security.Options{
+		ExemptRequest:   p.isCluster,
+		RateLimit:       security.RateLimitOptions{Disabled: sec.RateLimit <= 0, Requests: sec.RateLimit, Window: sec.RateWindow},
+		Blacklist:       security.BlacklistOptions{Static: sec.Blacklist},
+		Detect:          security.DetectOptions{BlockFor: sec.BlockFor},
+		Honeytrap:       security.ReporterOptions{URL: config.Getenv("HONEYTRAP_URL")},
+		ExemptAddresses: sec.RateLimitExempt,
+		TrustProxy:      sec.TrustProxy,
+		TrustedProxies:  sec.TrustedProxies,
+		Log:             log,
+	})
+	if err == nil {
+		_, err = p.guard.RegisterMetrics(p.metrics.Provider())
+	}
+	if err != nil {
+		p.close()
+		return nil, fmt.Errorf("security middleware: %w", err)
+	}
 	if p.httpTLS != nil || p.driverTLS != nil {
 		log.Info("TLS", "http", p.httpTLS != nil, "driver", p.driverTLS != nil,
 			"client_certificates", cfg.TLS.HTTP().CA != "" || cfg.TLS.Driver().CA != "")
@@ -203,6 +252,11 @@ func (p *process) listenHTTP() (net.Listener, int, error) {
 func (p *process) close() {
 	flushCtx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
 	defer cancel()
+	if p.guard != nil {
+		if err := p.guard.Close(flushCtx); err != nil {
+			p.log.Warn("security middleware shutdown", "err", err)
+		}
+	}
 	if err := errors.Join(p.tracing.Shutdown(flushCtx), p.metrics.Shutdown(flushCtx)); err != nil {
 		p.log.Warn("telemetry shutdown", "err", err)
 	}
@@ -213,11 +267,11 @@ func (p *process) close() {
 func (p *process) timeout() time.Duration { return time.Duration(p.cfg.Timeout) * time.Second }
 
 // handler builds the HTTP handler with the process's middleware.
-func (p *process) handler(rest *api.REST, longLived map[string]http.Handler) (http.Handler, error) {
+func (p *process) handler(rest *api.REST, authn *auth.Authenticator, longLived map[string]http.Handler) (http.Handler, error) {
 	return api.NewHandler(p.reg, api.Options{
 		CORS: p.cfg.CORS, Timeout: p.timeout(), MaxBodyBytes: int64(p.cfg.MaxBodyMB) << 20,
 		Metrics: p.metrics.Handler(), Meters: p.metrics.Provider(), Tracers: p.tracing.Provider(),
-		LongLived: longLived, REST: rest,
+		LongLived: longLived, REST: rest, Security: p.guard.Middleware, Auth: authn,
 	})
 }
 
@@ -260,6 +314,7 @@ func (s *httpServer) shutdown(ctx context.Context, p *process) {
 type controlPlane struct {
 	meta     *meta.Service
 	rest     *api.REST
+	auth     *auth.Authenticator
 	sched    *schedulerLoop
 	closeAll func()
 }
@@ -279,10 +334,15 @@ func (p *process) startControlPlane(cat catalog.Catalog, reg func(*meta.Service)
 		return nil, err
 	}
 	registry := reg(svc)
-	cp := &controlPlane{meta: svc, rest: &api.REST{
+	authn, err := p.authenticator(svc)
+	if err != nil {
+		_ = dn.Close()
+		return nil, err
+	}
+	cp := &controlPlane{meta: svc, auth: authn, rest: &api.REST{
 		Meta: svc, Registry: registry, Node: dn, ParseReQL: parseReQL,
 		DevMode: p.cfg.DevMode, Version: version.Version, Log: p.log, Stopping: p.stopping,
-		NodeScheme: p.scheme(), NodeClient: p.nodeHTTPClient(),
+		NodeScheme: p.scheme(), NodeClient: p.nodeHTTPClient(), ClusterSecret: p.clusterSecret,
 	}}
 	cp.sched = startScheduler(p.ctx, svc, registry, elector, p.log)
 	cp.closeAll = sync.OnceFunc(func() {
@@ -290,6 +350,42 @@ func (p *process) startControlPlane(cat catalog.Catalog, reg func(*meta.Service)
 		_ = dn.Close()
 	})
 	return cp, nil
+}
+
+// authenticator builds the control plane's authentication from the
+// environment (OIDC_*, GITHUB_*, JWT_*, see controlplane/auth). Outside dev
+// mode the first start of a catalog prints an owner token of the default
+// tenant, once: the credential to begin with.
+func (p *process) authenticator(svc *meta.Service) (*auth.Authenticator, error) {
+	acfg, err := auth.FromEnv(config.Getenv)
+	if err != nil {
+		return nil, err
+	}
+	acfg.DevMode, acfg.Tokens, acfg.Log = p.cfg.DevMode, svc, p.log
+	if acfg.ClusterSecret == "" {
+		acfg.ClusterSecret = p.clusterSecret
+	}
+	acfg.TenantExists = func(ctx context.Context, tenant string) (bool, error) {
+		_, err := svc.GetTenant(ctx, tenant)
+		if meta.KindOf(err) == meta.KindNotFound {
+			return false, nil
+		}
+		return err == nil, err
+	}
+	a, err := auth.New(acfg)
+	if err != nil {
+		return nil, err
+	}
+	if p.cfg.DevMode {
+		return a, nil
+	}
+	if secret, created, err := svc.BootstrapToken(p.ctx); err != nil {
+		return nil, err
+	} else if created {
+		fmt.Fprintf(p.stderr, "photondb: initial API token (owner of tenant %q; shown once, keep it safe):\n%s\n", m.DefaultTenant, secret)
+		p.log.Warn("issued the initial owner API token (printed once on stderr); revoke it with DELETE /api/v1/tokens/{id} once you have others")
+	}
+	return a, nil
 }
 
 func serve(cfg config.Serve, stderr io.Writer) error {
@@ -326,10 +422,14 @@ func serve(cfg config.Serve, stderr io.Writer) error {
 	}
 	p.reg.Register("storage", node.CheckStorage)
 	p.reg.Register("catalog", node.CheckCatalog)
-	dn, err := nodeclient.Dial(node.DriverAddr().String(), nodeclient.DriverOptions{TLS: tlsconfig.Pinned(p.driverTLS)})
+	adminPassword := cfg.AdminPassword
+	if adminPassword == "" {
+		adminPassword = node.InitialPassword()
+	}
+	dn, err := nodeclient.Dial(node.DriverAddr().String(), nodeclient.DriverOptions{Username: "admin", Password: adminPassword, TLS: tlsconfig.Pinned(p.driverTLS)})
 	if err != nil {
 		_ = node.Shutdown(context.Background())
-		return err
+		return fmt.Errorf("connect to the data node as admin (set --admin-password if its password changed): %w", err)
 	}
 	cp, err := p.startControlPlane(cat, func(s *meta.Service) meta.Registry { return meta.EmbeddedRegistry{S: s} },
 		dn, scheduler.AlwaysLeader{})
@@ -338,7 +438,7 @@ func serve(cfg config.Serve, stderr io.Writer) error {
 		return err
 	}
 	defer cp.closeAll()
-	handler, err := p.handler(cp.rest, map[string]http.Handler{"/api/changes": node.FeedHandler(),
+	handler, err := p.handler(cp.rest, cp.auth, map[string]http.Handler{"/api/changes": node.FeedHandler(),
 		"/_node/stats": node.AdminHandler(), "/_node/compact": node.AdminHandler()})
 	if err != nil {
 		_ = node.Shutdown(context.Background())
@@ -382,7 +482,12 @@ func (p *process) wait(srv *httpServer, nodeErr <-chan error) error {
 // nodeConfig is the data-node configuration of the process.
 func (p *process) nodeConfig(controlPlaneURL string, httpPort int) datanode.Config {
 	cfg := p.cfg
+	initialPassword := cfg.InitialPassword
+	if cfg.DevMode {
+		initialPassword = "" // dev mode keeps the empty admin password
+	}
 	return datanode.Config{
+		InitialPassword: initialPassword,
 		DataDir:         cfg.DataDir,
 		DriverAddr:      cfg.Addr(cfg.DriverPort),
 		Log:             p.log,
@@ -398,6 +503,7 @@ func (p *process) nodeConfig(controlPlaneURL string, httpPort int) datanode.Conf
 		ControlPlaneTLS: p.clientTLS,
 		RecentLogs:      p.logs.Recent.Entries,
 		ControlPlaneURL: controlPlaneURL,
+		ClusterSecret:   p.clusterSecret,
 		Tags:            cfg.Tags,
 		HTTPPort:        httpPort,
 	}

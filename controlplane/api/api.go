@@ -17,6 +17,7 @@ import (
 	"go.opentelemetry.io/otel/trace"
 	tracenoop "go.opentelemetry.io/otel/trace/noop"
 
+	"github.com/photondb-io/photondb/controlplane/auth"
 	"github.com/photondb-io/photondb/shared/health"
 	"github.com/photondb-io/photondb/shared/telemetry"
 )
@@ -39,6 +40,10 @@ type Options struct {
 	// headers, blacklist, rate limit, attack detection), applied to every
 	// route including the long-lived ones.
 	Security func(http.Handler) http.Handler
+	// Auth, when set, authenticates every request (controlplane/auth):
+	// public health, metrics and /auth/* paths, credentials and role
+	// checks everywhere else; it also mounts /auth/*.
+	Auth *auth.Authenticator
 	// REST, when set, mounts the REST API (/api/v1, /api/query,
 	// /api/tables), the OpenAPI 3.1 document at /openapi.json and docs at
 	// /docs.
@@ -73,6 +78,10 @@ func NewHandler(h *health.Registry, o Options) (http.Handler, error) {
 	if o.Timeout > 0 {
 		r.Use(middleware.Timeout(o.Timeout))
 	}
+	if o.Auth != nil {
+		r.Use(o.Auth.Middleware)
+		o.Auth.Mount(r)
+	}
 	h.Mount(r)
 	if o.Metrics != nil {
 		r.Method(http.MethodGet, "/_metrics", o.Metrics)
@@ -85,6 +94,9 @@ func NewHandler(h *health.Registry, o Options) (http.Handler, error) {
 	}
 	root := chi.NewRouter()
 	for path, h := range o.LongLived {
+		if o.Auth != nil {
+			h = o.Auth.Middleware(h)
+		}
 		if o.Security != nil {
 			h = o.Security(h)
 		}

@@ -16,6 +16,7 @@ import (
 	"github.com/danielgtaylor/huma/v2/adapters/humachi"
 	"github.com/go-chi/chi/v5"
 
+	"github.com/photondb-io/photondb/controlplane/auth"
 	"github.com/photondb-io/photondb/controlplane/meta"
 	"github.com/photondb-io/photondb/controlplane/nodeclient"
 	m "github.com/photondb-io/photondb/shared/meta"
@@ -54,6 +55,9 @@ type REST struct {
 	// http with the default client).
 	NodeScheme string
 	NodeClient *http.Client
+	// ClusterSecret authenticates the control plane's own calls to data
+	// nodes' HTTP ports (/_node/*).
+	ClusterSecret string
 	// Stopping, when closed, ends the data nodes' long polls at once, so a
 	// shutting-down control plane does not wait out their timeouts.
 	Stopping <-chan struct{}
@@ -191,20 +195,43 @@ const (
 	nodeKey
 )
 
-// scope reads the caller's tenant and node identity into the context.
+// scope reads the caller's tenant and node identity into the context:
+// from the authenticated identity (controlplane/auth); in dev mode, from
+// the X-PhotonDB-Tenant and X-PhotonDB-Node headers.
 func (rs *REST) scope(next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		tenant := m.DefaultTenant
-		if h := r.Header.Get(m.HeaderTenant); h != "" && rs.DevMode {
-			tenant = h
+		tenant, node := m.DefaultTenant, ""
+		if id, ok := auth.FromContext(r.Context()); ok && id.Kind != auth.KindDev {
+			tenant, node = id.Tenant, id.Node
+		} else if rs.DevMode {
+			if h := r.Header.Get(m.HeaderTenant); h != "" {
+				tenant = h
+			}
+			node = r.Header.Get(m.HeaderNode)
 		}
-		if r.Header.Get(m.HeaderNode) != "" {
+		if node != "" {
 			tenant = "" // a data node forwarding a driver's DDL sees every database
 		}
 		ctx := context.WithValue(r.Context(), tenantKey, tenant)
-		ctx = context.WithValue(ctx, nodeKey, r.Header.Get(m.HeaderNode))
+		ctx = context.WithValue(ctx, nodeKey, node)
 		next.ServeHTTP(w, r.WithContext(ctx))
 	})
+}
+
+// caller is the authenticated identity (dev mode: the owner of the
+// default tenant).
+func caller(ctx context.Context) auth.Identity {
+	if id, ok := auth.FromContext(ctx); ok {
+		return id
+	}
+	return auth.Identity{Tenant: m.DefaultTenant, Role: auth.RoleOwner, Kind: auth.KindDev}
+}
+
+// operator reports whether the caller runs the platform: an owner of the
+// default tenant (or dev mode), who may manage every tenant.
+func operator(ctx context.Context) bool {
+	id := caller(ctx)
+	return id.Kind == auth.KindDev || (id.Tenant == m.DefaultTenant && id.Role.AtLeast(auth.RoleOwner))
 }
 
 func tenantOf(ctx context.Context) string {

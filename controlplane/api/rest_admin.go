@@ -63,6 +63,9 @@ func (rs *REST) nodeCall(ctx context.Context, method, path string, decode func(i
 		if err != nil {
 			return called, err
 		}
+		if rs.ClusterSecret != "" {
+			req.Header.Set("Authorization", "Bearer "+rs.ClusterSecret)
+		}
 		resp, err := client.Do(req)
 		if err != nil {
 			errs = append(errs, fmt.Errorf("node %s: %w", n.ID, err))

@@ -7,6 +7,7 @@ import (
 
 	"github.com/danielgtaylor/huma/v2"
 
+	"github.com/photondb-io/photondb/controlplane/auth"
 	"github.com/photondb-io/photondb/controlplane/meta"
 	m "github.com/photondb-io/photondb/shared/meta"
 )
@@ -289,6 +290,9 @@ func (rs *REST) registerTenants(api huma.API) {
 			NextCursor string   `json:"next_cursor,omitempty"`
 		}
 	}, error) {
+		if !operator(ctx) {
+			return nil, huma.Error403Forbidden("Only the platform's operators (owners of the default tenant) may list tenants.")
+		}
 		ts, err := rs.Meta.ListTenants(ctx)
 		if err != nil {
 			return nil, rs.problem(err)
@@ -321,6 +325,9 @@ func (rs *REST) registerTenants(api huma.API) {
 			Quotas Quotas `json:"quotas,omitempty" doc:"Zero means unlimited."`
 		}
 	}) (*tenantOne, error) {
+		if !operator(ctx) {
+			return nil, huma.Error403Forbidden("Only the platform's operators (owners of the default tenant) may create tenants.")
+		}
 		t, err := rs.Meta.CreateTenant(ctx, in.Body.Name, m.Quotas(in.Body.Quotas))
 		if err != nil {
 			return nil, rs.problem(err)
@@ -332,6 +339,9 @@ func (rs *REST) registerTenants(api huma.API) {
 		OperationID: "get-tenant", Method: http.MethodGet, Path: "/api/v1/tenants/{tenant}",
 		Summary: "Get a tenant", Tags: []string{"Tenants"}, Errors: []int{http.StatusNotFound},
 	}, func(ctx context.Context, in *TenantPath) (*tenantOne, error) {
+		if !operator(ctx) && caller(ctx).Tenant != in.Tenant {
+			return nil, rs.problem(&meta.Error{Kind: meta.KindNotFound, Message: "Tenant `" + in.Tenant + "` does not exist."})
+		}
 		t, err := rs.Meta.GetTenant(ctx, in.Tenant)
 		if err != nil {
 			return nil, rs.problem(err)
@@ -350,6 +360,9 @@ func (rs *REST) registerTenants(api huma.API) {
 			Quotas Quotas `json:"quotas"`
 		}
 	}) (*tenantOne, error) {
+		if !operator(ctx) {
+			return nil, huma.Error403Forbidden("Only the platform's operators may change quotas.")
+		}
 		v, err := parseIfMatch(in.IfMatch)
 		if err != nil {
 			return nil, err
@@ -369,6 +382,9 @@ func (rs *REST) registerTenants(api huma.API) {
 		TenantPath
 		IfMatchHeader
 	}) (*struct{}, error) {
+		if !operator(ctx) {
+			return nil, huma.Error403Forbidden("Only the platform's operators may delete tenants.")
+		}
 		v, err := parseIfMatch(in.IfMatch)
 		if err != nil {
 			return nil, err
@@ -413,6 +429,9 @@ func (rs *REST) registerTenants(api huma.API) {
 			Role string `json:"role" enum:"owner,admin,developer,reader"`
 		}
 	}) (*struct{ Body Token }, error) {
+		if r, err := auth.ParseRole(in.Body.Role); err == nil && !caller(ctx).Role.AtLeast(r) {
+			return nil, huma.Error403Forbidden("A token cannot have a higher role than its creator's (" + string(caller(ctx).Role) + ").")
+		}
 		t, secret, err := rs.Meta.CreateToken(ctx, tenantOf(ctx), in.Body.Name, in.Body.Role)
 		if err != nil {
 			return nil, rs.problem(err)

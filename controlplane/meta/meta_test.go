@@ -292,3 +292,21 @@ func TestTokens(t *testing.T) {
 		}
 	})
 }
+
+// The initial owner token is issued once per catalog and works.
+func TestBootstrapToken(t *testing.T) {
+	forEachBackend(t, func(t *testing.T, s *Service) {
+		ctx := context.Background()
+		secret, created, err := s.BootstrapToken(ctx)
+		if err != nil || !created || secret == "" {
+			t.Fatalf("first bootstrap: %q %v %v", secret, created, err)
+		}
+		tok, err := s.VerifyToken(ctx, secret)
+		if err != nil || tok.Role != "owner" || tok.Tenant != m.DefaultTenant {
+			t.Fatalf("bootstrap token %+v, %v", tok, err)
+		}
+		if again, created, err := s.BootstrapToken(ctx); err != nil || created || again != "" {
+			t.Errorf("second bootstrap: %q %v %v", again, created, err)
+		}
+	})
+}

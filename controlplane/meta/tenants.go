@@ -7,6 +7,7 @@ import (
 	"encoding/base64"
 	"encoding/hex"
 	"errors"
+	"fmt"
 	"strings"
 	"time"
 
@@ -227,4 +228,25 @@ func (s *Service) VerifyToken(ctx context.Context, secret string) (Token, error)
 		return Token{}, errorf(KindNotFound, "Unknown API token.")
 	}
 	return t, nil
+}
+
+// bootstrapKey marks that the initial owner token was issued.
+const bootstrapKey = "bootstrap/initial-token"
+
+// BootstrapToken issues, once per catalog, an owner token of the default
+// tenant — the first credential outside dev mode, before any login
+// provider or token exists (like RethinkDB's --initial-password auto). It
+// returns the secret and true the one time it is created; later calls
+// (and other control-plane replicas) get "" and false.
+func (s *Service) BootstrapToken(ctx context.Context) (string, bool, error) {
+	if _, err := s.cat.Put(ctx, bootstrapKey, []byte(`"`+s.now().UTC().Format(time.RFC3339)+`"`), catalog.Absent); errors.Is(err, catalog.ErrConflict) {
+		return "", false, nil
+	} else if err != nil {
+		return "", false, fmt.Errorf("meta: bootstrap token: %w", err)
+	}
+	_, secret, err := s.CreateToken(ctx, m.DefaultTenant, "initial", "owner")
+	if err != nil {
+		return "", false, fmt.Errorf("meta: bootstrap token: %w", err)
+	}
+	return secret, true, nil
 }

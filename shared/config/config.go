@@ -51,7 +51,16 @@ type Serve struct {
 	Tags            []string // a data node's placement tags (zone=a, ...)
 	Advertise       string   // the address other processes reach this one at
 
-	TLS TLS // TLS for the listeners and outgoing connections (tls.go)
+	TLS      TLS      // TLS for the listeners and outgoing connections (tls.go)
+	Security Security // the HTTP security middleware (security.go)
+
+	// InitialPassword is the admin user's password on a new data directory
+	// (serve, datanode): empty for none, "auto" to generate and print one.
+	InitialPassword string
+	// AdminPassword is the password the control plane connects to data
+	// nodes with, as admin (serve, controlplane; serve defaults to the
+	// initial password it set).
+	AdminPassword string
 }
 
 // Role is what a process runs.
@@ -158,6 +167,13 @@ func Parse(role Role, args []string, getenv func(string) string, out io.Writer) 
 		fs.Var(listFlag{&c.Tags}, "tags", "placement tags, comma-separated (e.g. zone=a,rack=r1)")
 	}
 	c.TLS.register(fs)
+	c.Security.register(fs)
+	if node {
+		fs.StringVar(&c.InitialPassword, "initial-password", "", "password of the admin user when the data directory is new (ignored afterwards and in --dev-mode): a password, or auto to generate one and print it on stderr once; empty: no password")
+	}
+	if role != RoleDataNode {
+		fs.StringVar(&c.AdminPassword, "admin-password", "", "password of the admin user, for the control plane's connections to data nodes (serve: default the --initial-password it set)")
+	}
 	fs.StringVar(&c.LogDir, "log-dir", "", "directory for log files (stderr only when empty)")
 	fs.BoolVar(&c.DevMode, "dev-mode", false, "development mode: authentication relaxed, loudly")
 	fs.BoolVar(&c.CORS, "cors", true, "allow cross-origin HTTP requests")

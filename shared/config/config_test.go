@@ -2,6 +2,7 @@ package config
 
 import (
 	"io"
+	"reflect"
 	"strings"
 	"testing"
 	"time"
@@ -104,6 +105,65 @@ func TestParseServeJSAndHTTPAllow(t *testing.T) {
 		}
 		if c.JS != tc.js || strings.Join(c.HTTPAllow, "|") != strings.Join(tc.allowed, "|") {
 			t.Errorf("%v %v: js %v allow %q, want %v %q", tc.args, tc.env, c.JS, c.HTTPAllow, tc.js, tc.allowed)
+		}
+	}
+}
+
+// --initial-password is for the roles that run a data node, --admin-password
+// for those that run a control plane; both also come from PHOTONDB_*.
+func TestParsePasswords(t *testing.T) {
+	tests := []struct {
+		name          string
+		role          Role
+		args          []string
+		env           map[string]string
+		initial, user string
+		wantErr       bool
+	}{
+		{"serve defaults", RoleServe, nil, nil, "", "", false},
+		{"serve flags", RoleServe, []string{"--initial-password", "auto", "--admin-password", "pw"}, nil, "auto", "pw", false},
+		{"serve env", RoleServe, nil, map[string]string{"PHOTONDB_INITIAL_PASSWORD": "s3cret", "PHOTONDB_ADMIN_PASSWORD": "s3cret"}, "s3cret", "s3cret", false},
+		{"datanode initial", RoleDataNode, []string{"--controlplane-url", "http://x", "--initial-password", "p"}, nil, "p", "", false},
+		{"datanode has no admin-password", RoleDataNode, []string{"--controlplane-url", "http://x", "--admin-password", "p"}, nil, "", "", true},
+		{"controlplane admin password from env", RoleControlPlane, []string{"--consul", "c:8500"}, map[string]string{"PHOTONDB_ADMIN_PASSWORD": "p"}, "", "p", false},
+		{"controlplane has no initial-password", RoleControlPlane, []string{"--consul", "c:8500", "--initial-password", "p"}, nil, "", "", true},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			c, err := Parse(tt.role, tt.args, func(k string) string { return tt.env[k] }, io.Discard)
+			if tt.wantErr {
+				if err == nil {
+					t.Fatal("expected an error")
+				}
+				return
+			}
+			if err != nil {
+				t.Fatal(err)
+			}
+			if c.InitialPassword != tt.initial || c.AdminPassword != tt.user {
+				t.Fatalf("initial %q admin %q, want %q and %q", c.InitialPassword, c.AdminPassword, tt.initial, tt.user)
+			}
+		})
+	}
+}
+
+func TestSecurityFlags(t *testing.T) {
+	tests := []struct {
+		args   []string
+		exempt []string
+		limit  int
+	}{
+		{nil, []string{"127.0.0.0/8", "::1/128"}, 100},
+		{[]string{"--rate-limit-exempt", "10.0.0.0/8", "--rate-limit-exempt", "10.1.2.3"}, []string{"10.0.0.0/8", "10.1.2.3"}, 100},
+		{[]string{"--rate-limit-exempt", "", "--rate-limit", "5"}, nil, 5},
+	}
+	for _, tt := range tests {
+		c, err := ParseServe(tt.args, func(string) string { return "" }, io.Discard)
+		if err != nil {
+			t.Fatalf("%v: %v", tt.args, err)
+		}
+		if !reflect.DeepEqual(c.Security.RateLimitExempt, tt.exempt) || c.Security.RateLimit != tt.limit {
+			t.Errorf("%v: exempt %q limit %d, want %q %d", tt.args, c.Security.RateLimitExempt, c.Security.RateLimit, tt.exempt, tt.limit)
 		}
 	}
 }

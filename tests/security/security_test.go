@@ -1,0 +1,264 @@
+// Package security_test checks the HTTP security middleware of a real
+// `photondb serve`: rate limiting with 429 and Retry-After, attack
+// patterns refused and their address blacklisted, events reported to a
+// Honeytrap receiver, security headers — and legitimate ReQL bodies that
+// contain attack-looking data pass.
+package security_test
+
+import (
+	"encoding/json"
+	"fmt"
+	"io"
+	"net/http"
+	"net/http/httptest"
+	"os"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/photondb-io/photondb/tests/testbin"
+)
+
+var bin string
+
+func TestMain(m *testing.M) {
+	path, cleanup, err := testbin.Binary()
+	if err != nil {
+		fmt.Fprintln(os.Stderr, err)
+		os.Exit(1)
+	}
+	bin = path
+	code := m.Run()
+	cleanup()
+	os.Exit(code)
+}
+
+func serve(t *testing.T, extra ...string) *testbin.Server {
+	t.Helper()
+	s, err := testbin.Serve(bin, t.TempDir(), extra...)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() {
+		if err := s.Stop(); err != nil {
+			t.Errorf("stop: %v\n%s", err, s.Out.Tail(3000))
+		}
+	})
+	return s
+}
+
+func do(t *testing.T, method, url, body string) *http.Response {
+	t.Helper()
+	req, err := http.NewRequest(method, url, strings.NewReader(body))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if body != "" {
+		req.Header.Set("Content-Type", "application/json")
+	}
+	resp, err := (&http.Client{Timeout: 10 * time.Second}).Do(req)
+	if err != nil {
+		t.Fatalf("%s %s: %v", method, url, err)
+	}
+	io.Copy(io.Discard, resp.Body)
+	resp.Body.Close()
+	return resp
+}
+
+func TestRateLimit(t *testing.T) {
+	s := serve(t, "--rate-limit", "5", "--rate-window", "1m", "--rate-limit-exempt", "")
+	for i := 0; i < 5; i++ {
+		if resp := do(t, "GET", s.URL("/api/v1/databases"), ""); resp.StatusCode != 200 {
+			t.Fatalf("request %d: %d", i, resp.StatusCode)
+		}
+	}
+	resp := do(t, "GET", s.URL("/api/v1/databases"), "")
+	if resp.StatusCode != http.StatusTooManyRequests || resp.Header.Get("Retry-After") == "" {
+		t.Fatalf("6th request: %d, Retry-After %q", resp.StatusCode, resp.Header.Get("Retry-After"))
+	}
+	// Probes are never limited.
+	if resp := do(t, "GET", s.URL("/health/ready"), ""); resp.StatusCode != 200 {
+		t.Errorf("health probe over the limit: %d", resp.StatusCode)
+	}
+}
+
+// honeytrap is a local receiver of Honeytrap events.
+type honeytrap struct {
+	mu     sync.Mutex
+	events []map[string]any
+}
+
+func (h *honeytrap) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	var ev map[string]any
+	if err := json.NewDecoder(r.Body).Decode(&ev); err == nil {
+		h.mu.Lock()
+		h.events = append(h.events, ev)
+		h.mu.Unlock()
+	}
+	w.WriteHeader(http.StatusAccepted)
+}
+
+func (h *honeytrap) count() int {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	return len(h.events)
+}
+
+func TestAttacksAndHoneytrap(t *testing.T) {
+	ht := &honeytrap{}
+	rx := httptest.NewServer(ht)
+	defer rx.Close()
+	t.Setenv("HONEYTRAP_URL", rx.URL)
+	s := serve(t, "--rate-limit-exempt", "")
+
+	// Legitimate traffic, including ReQL whose data looks like attacks.
+	if resp := do(t, "POST", s.URL("/api/v1/databases"), `{"name":"sec"}`); resp.StatusCode != 201 {
+		t.Fatalf("create database: %d", resp.StatusCode)
+	}
+	q := `{"db":"sec","query":"r.expr(\"' OR '1'='1 <script>alert(1)</script> ../../etc/passwd; cat /etc/passwd\")"}`
+	if resp := do(t, "POST", s.URL("/api/query"), q); resp.StatusCode != 200 {
+		t.Fatalf("ReQL with attack-looking data: %d", resp.StatusCode)
+	}
+	resp := do(t, "GET", s.URL("/api/v1/databases?limit=10"), "")
+	if resp.StatusCode != 200 {
+		t.Fatalf("list: %d", resp.StatusCode)
+	}
+	for h, want := range map[string]string{"X-Content-Type-Options": "nosniff", "X-Frame-Options": "DENY", "Referrer-Policy": "no-referrer"} {
+		if got := resp.Header.Get(h); got != want {
+			t.Errorf("%s = %q, want %q", h, got, want)
+		}
+	}
+	if resp.Header.Get("Content-Security-Policy") == "" {
+		t.Errorf("no Content-Security-Policy")
+	}
+	if ht.count() != 0 {
+		t.Fatalf("legitimate traffic reported to Honeytrap: %v", ht.events)
+	}
+
+	// A path traversal: refused, the address blacklisted, the event reported.
+	if resp := do(t, "GET", s.URL("/api/v1/databases/..%2f..%2fetc%2fpasswd"), ""); resp.StatusCode != http.StatusForbidden {
+		t.Fatalf("path traversal: %d", resp.StatusCode)
+	}
+	if resp := do(t, "GET", s.URL("/api/v1/databases"), ""); resp.StatusCode != http.StatusForbidden {
+		t.Errorf("blacklisted address got %d", resp.StatusCode)
+	}
+	for deadline := time.Now().Add(10 * time.Second); ht.count() == 0 && time.Now().Before(deadline); {
+		time.Sleep(20 * time.Millisecond)
+	}
+	if ht.count() != 1 {
+		t.Fatalf("Honeytrap received %d events, want 1", ht.count())
+	}
+	ev, _ := json.Marshal(ht.events[0])
+	if !strings.Contains(string(ev), "127.0.0.1") || !strings.Contains(strings.ToLower(string(ev)), "traversal") {
+		t.Errorf("event %s lacks the source address or the category", ev)
+	}
+}
+
+func call(t *testing.T, method, url, token, body string, header ...string) (int, string) {
+	t.Helper()
+	req, err := http.NewRequest(method, url, strings.NewReader(body))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if body != "" {
+		req.Header.Set("Content-Type", "application/json")
+	}
+	if token != "" {
+		req.Header.Set("Authorization", "Bearer "+token)
+	}
+	for i := 0; i+1 < len(header); i += 2 {
+		req.Header.Set(header[i], header[i+1])
+	}
+	resp, err := (&http.Client{Timeout: 10 * time.Second}).Do(req)
+	if err != nil {
+		t.Fatalf("%s %s: %v", method, url, err)
+	}
+	defer resp.Body.Close()
+	b, _ := io.ReadAll(resp.Body)
+	return resp.StatusCode, string(b)
+}
+
+// initialToken reads the owner token serve prints once at first start.
+func initialToken(t *testing.T, s *testbin.Server) string {
+	t.Helper()
+	for deadline := time.Now().Add(10 * time.Second); time.Now().Before(deadline); time.Sleep(20 * time.Millisecond) {
+		out := s.Out.String()
+		if i := strings.Index(out, "initial API token"); i >= 0 {
+			lines := strings.SplitN(out[i:], "\n", 3)
+			if len(lines) >= 2 && strings.HasPrefix(lines[1], "pdb_") {
+				return strings.TrimSpace(lines[1])
+			}
+		}
+	}
+	t.Fatalf("no initial token printed:\n%s", s.Out.Tail(3000))
+	return ""
+}
+
+// Outside dev mode nothing but health, metrics and /auth answers without
+// credentials; tokens carry roles; the cluster's node header is not a
+// credential.
+func TestAuthOutsideDevMode(t *testing.T) {
+	dir := t.TempDir()
+	s, err := testbin.Serve(bin, dir, "--dev-mode=false")
+	if err != nil {
+		t.Fatal(err)
+	}
+	owner := initialToken(t, s)
+	if st, body := call(t, "GET", s.URL("/health"), "", ""); st != 200 || strings.Contains(body, "dev mode") {
+		t.Errorf("/health: %d %s", st, body)
+	}
+	for _, path := range []string{"/api/v1/databases", "/api/tables", "/openapi.json", "/api/v1/tokens", "/_node/stats"} {
+		if st, _ := call(t, "GET", s.URL(path), "", ""); st != http.StatusUnauthorized {
+			t.Errorf("anonymous GET %s: %d", path, st)
+		}
+	}
+	if st, _ := call(t, "POST", s.URL("/api/query"), "", `{"query":"r.dbList()"}`); st != http.StatusUnauthorized {
+		t.Errorf("anonymous query: %d", st)
+	}
+	if st, _ := call(t, "GET", s.URL("/api/v1/databases"), "", "", "X-PhotonDB-Node", "forged"); st != http.StatusUnauthorized {
+		t.Errorf("forged node header: %d", st)
+	}
+	if st, _ := call(t, "GET", s.URL("/api/changes?db=test&table=t"), "", "", "Connection", "Upgrade", "Upgrade", "websocket",
+		"Sec-WebSocket-Version", "13", "Sec-WebSocket-Key", "dGhlIHNhbXBsZSBub25jZQ=="); st != http.StatusUnauthorized {
+		t.Errorf("anonymous changefeed: %d", st)
+	}
+	if st, body := call(t, "POST", s.URL("/api/v1/databases"), owner, `{"name":"sec"}`); st != 201 {
+		t.Fatalf("owner creates a database: %d %s", st, body)
+	}
+	st, body := call(t, "POST", s.URL("/api/v1/tokens"), owner, `{"name":"ro","role":"reader"}`)
+	if st != 201 {
+		t.Fatalf("create reader token: %d %s", st, body)
+	}
+	var tok struct{ Token string }
+	if err := json.Unmarshal([]byte(body), &tok); err != nil || tok.Token == "" {
+		t.Fatalf("token body %s", body)
+	}
+	if st, _ := call(t, "GET", s.URL("/api/v1/databases/sec"), tok.Token, ""); st != 200 {
+		t.Errorf("reader reads: %d", st)
+	}
+	if st, _ := call(t, "POST", s.URL("/api/v1/databases"), tok.Token, `{"name":"nope"}`); st != http.StatusForbidden {
+		t.Errorf("reader creates a database: %d", st)
+	}
+	if st, _ := call(t, "POST", s.URL("/api/v1/tokens"), tok.Token, `{"name":"up","role":"owner"}`); st != http.StatusForbidden {
+		t.Errorf("reader mints an owner token: %d", st)
+	}
+	if st, _ := call(t, "GET", s.URL("/api/v1/databases"), tok.Token+"x", ""); st != http.StatusUnauthorized {
+		t.Errorf("tampered token: %d", st)
+	}
+	// The initial token is printed once per catalog.
+	if err := s.Stop(); err != nil {
+		t.Fatal(err)
+	}
+	s2, err := testbin.Serve(bin, dir, "--dev-mode=false")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s2.Stop()
+	if strings.Contains(s2.Out.String(), "initial API token") {
+		t.Errorf("initial token printed again after restart")
+	}
+	if st, _ := call(t, "GET", s2.URL("/api/v1/databases/sec"), owner, ""); st != 200 {
+		t.Errorf("owner token after restart: %d", st)
+	}
+}
