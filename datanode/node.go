@@ -210,7 +210,17 @@ func Start(cfg Config) (*Node, error) {
 		env.Store = syncer.Route(local)
 	}
 	env.SetExtOptions(reql.ExtOptions{JSDisabled: cfg.JSDisabled, HTTPAllowAll: cfg.HTTPAllowAll, HTTPAllow: cfg.HTTPAllow})
-	ws := wire.NewServer(env, st, log)
+	var users wire.Users = st
+	if cfg.ClusterSecret != "" {
+		cu, err := newClusterUsers(st, cfg.ClusterSecret)
+		if err != nil {
+			l.Close()
+			eng.Close()
+			return nil, err
+		}
+		users = cu
+	}
+	ws := wire.NewServer(env, users, log)
 	if cfg.PasswordIterations > 0 {
 		ws.Iterations = cfg.PasswordIterations
 	}

@@ -139,7 +139,8 @@ func runControlPlane(cfg config.Serve, stderr io.Writer) error {
 	defer httpLn.Close()
 	// Documents and queries go to a data node, found lazily so the control
 	// plane starts (and serves its API) before any node exists.
-	node := &lazyNode{resolve: consulNode(client, cfg.ConsulPrefix), tls: p.clientTLS, password: cfg.AdminPassword}
+	user, password := p.nodeLogin()
+	node := &lazyNode{resolve: consulNode(client, cfg.ConsulPrefix), tls: p.clientTLS, user: user, password: password}
 	if cfg.DataNode != "" {
 		node.resolve = func(context.Context) (string, error) { return cfg.DataNode, nil }
 	}
@@ -183,7 +184,8 @@ func runControlPlane(cfg config.Serve, stderr io.Writer) error {
 type lazyNode struct {
 	resolve  func(ctx context.Context) (string, error)
 	tls      *tls.Config
-	password string // of the admin user (--admin-password)
+	user     string // the cluster user (or admin with --admin-password)
+	password string
 	mu       sync.Mutex
 	drv      *nodeclient.Driver
 }
@@ -198,7 +200,7 @@ func (l *lazyNode) get(ctx context.Context) (*nodeclient.Driver, error) {
 	if err != nil {
 		return nil, &nodeclient.Error{Kind: nodeclient.KindUnavailable, Message: "No data node is available: " + err.Error(), Err: err}
 	}
-	drv, err := nodeclient.Dial(addr, nodeclient.DriverOptions{Username: "admin", Password: l.password, TLS: l.tls})
+	drv, err := nodeclient.Dial(addr, nodeclient.DriverOptions{Username: l.user, Password: l.password, TLS: l.tls})
 	if err != nil {
 		return nil, &nodeclient.Error{Kind: nodeclient.KindUnavailable, Message: "Cannot reach data node " + addr + ": " + err.Error(), Err: err}
 	}
@@ -272,6 +274,23 @@ func (l *lazyNode) Query(ctx context.Context, term json.RawMessage, db string) (
 	}
 	out, err := d.Query(ctx, term, db)
 	return out, l.done(d, err)
+}
+
+func (l *lazyNode) QueryAs(ctx context.Context, user, password string, term json.RawMessage, db string) (any, error) {
+	d, err := l.get(ctx)
+	if err != nil {
+		return nil, err
+	}
+	out, err := d.QueryAs(ctx, user, password, term, db)
+	return out, l.done(d, err)
+}
+
+func (l *lazyNode) EnsureUser(ctx context.Context, user, password string, dbs []string) error {
+	d, err := l.get(ctx)
+	if err != nil {
+		return err
+	}
+	return l.done(d, d.EnsureUser(ctx, user, password, dbs))
 }
 
 // consulNode resolves a healthy photondb-datanode's driver address.

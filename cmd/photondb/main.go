@@ -422,11 +422,8 @@ func serve(cfg config.Serve, stderr io.Writer) error {
 	}
 	p.reg.Register("storage", node.CheckStorage)
 	p.reg.Register("catalog", node.CheckCatalog)
-	adminPassword := cfg.AdminPassword
-	if adminPassword == "" {
-		adminPassword = node.InitialPassword()
-	}
-	dn, err := nodeclient.Dial(node.DriverAddr().String(), nodeclient.DriverOptions{Username: "admin", Password: adminPassword, TLS: tlsconfig.Pinned(p.driverTLS)})
+	user, password := p.nodeLogin()
+	dn, err := nodeclient.Dial(node.DriverAddr().String(), nodeclient.DriverOptions{Username: user, Password: password, TLS: tlsconfig.Pinned(p.driverTLS)})
 	if err != nil {
 		_ = node.Shutdown(context.Background())
 		return fmt.Errorf("connect to the data node as admin (set --admin-password if its password changed): %w", err)
@@ -479,12 +476,27 @@ func (p *process) wait(srv *httpServer, nodeErr <-chan error) error {
 	}
 }
 
+// nodeLogin is how the control plane logs in to data nodes: as the cluster
+// user with the cluster secret (serve always has one), else as admin with
+// --admin-password.
+func (p *process) nodeLogin() (user, password string) {
+	if p.cfg.AdminPassword == "" && p.clusterSecret != "" {
+		return m.ClusterUser, p.clusterSecret
+	}
+	return "admin", p.cfg.AdminPassword
+}
+
 // nodeConfig is the data-node configuration of the process.
 func (p *process) nodeConfig(controlPlaneURL string, httpPort int) datanode.Config {
 	cfg := p.cfg
 	initialPassword := cfg.InitialPassword
-	if cfg.DevMode {
+	switch {
+	case cfg.DevMode:
 		initialPassword = "" // dev mode keeps the empty admin password
+	case initialPassword == "":
+		// Outside dev mode the driver port needs credentials too: a new
+		// data directory gets a generated admin password, printed once.
+		initialPassword = "auto"
 	}
 	return datanode.Config{
 		InitialPassword: initialPassword,

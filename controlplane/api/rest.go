@@ -32,6 +32,10 @@ type DataNode interface {
 	Documents(ctx context.Context, db, table, pk string, after any, limit int) ([]json.RawMessage, error)
 	Insert(ctx context.Context, db, table string, docs []json.RawMessage, conflict string) (nodeclient.WriteResult, error)
 	Query(ctx context.Context, term json.RawMessage, db string) (any, error)
+	// QueryAs runs a query as a ReQL user (its permissions apply).
+	QueryAs(ctx context.Context, user, password string, term json.RawMessage, db string) (any, error)
+	// EnsureUser makes a ReQL user with read, write and config on dbs.
+	EnsureUser(ctx context.Context, user, password string, dbs []string) error
 }
 
 // REST configures the REST API.
@@ -58,6 +62,9 @@ type REST struct {
 	// ClusterSecret authenticates the control plane's own calls to data
 	// nodes' HTTP ports (/_node/*).
 	ClusterSecret string
+	// tenantUsers remembers, per tenant, the databases its ReQL user was
+	// granted (tenantusers.go).
+	tenantUsers tenantUsers
 	// Stopping, when closed, ends the data nodes' long polls at once, so a
 	// shutting-down control plane does not wait out their timeouts.
 	Stopping <-chan struct{}

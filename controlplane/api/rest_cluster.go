@@ -425,14 +425,21 @@ func (rs *REST) registerTenants(api huma.API) {
 		Tags: []string{"Tokens"}, DefaultStatus: http.StatusCreated, Errors: []int{http.StatusUnprocessableEntity},
 	}, func(ctx context.Context, in *struct {
 		Body struct {
-			Name string `json:"name" example:"ci"`
-			Role string `json:"role" enum:"owner,admin,developer,reader"`
+			Name   string `json:"name" example:"ci"`
+			Role   string `json:"role" enum:"owner,admin,developer,reader"`
+			Tenant string `json:"tenant,omitempty" doc:"Another tenant's token (the platform's operators only); default: the caller's tenant."`
 		}
 	}) (*struct{ Body Token }, error) {
-		if r, err := auth.ParseRole(in.Body.Role); err == nil && !caller(ctx).Role.AtLeast(r) {
+		tenant := tenantOf(ctx)
+		if in.Body.Tenant != "" && in.Body.Tenant != tenant {
+			if !operator(ctx) {
+				return nil, huma.Error403Forbidden("Only the platform's operators may create tokens for other tenants.")
+			}
+			tenant = in.Body.Tenant
+		} else if r, err := auth.ParseRole(in.Body.Role); err == nil && !caller(ctx).Role.AtLeast(r) {
 			return nil, huma.Error403Forbidden("A token cannot have a higher role than its creator's (" + string(caller(ctx).Role) + ").")
 		}
-		t, secret, err := rs.Meta.CreateToken(ctx, tenantOf(ctx), in.Body.Name, in.Body.Role)
+		t, secret, err := rs.Meta.CreateToken(ctx, tenant, in.Body.Name, in.Body.Role)
 		if err != nil {
 			return nil, rs.problem(err)
 		}

@@ -176,7 +176,22 @@ func (rs *REST) registerData(api huma.API) {
 				return nil, rs.problem(err)
 			}
 		}
-		v, err := rs.Node.Query(ctx, term, in.Body.DB)
+		var v any
+		switch {
+		case operator(ctx):
+			// The platform's operators (and dev mode) query as admin.
+			v, err = rs.Node.Query(ctx, term, in.Body.DB)
+		case rs.ClusterSecret == "":
+			return nil, huma.NewError(http.StatusServiceUnavailable, "Tenant queries need the cluster secret (PHOTONDB_CLUSTER_SECRET) on the control plane.")
+		default:
+			tenant := tenantOf(ctx)
+			var user, password string
+			if user, password, err = rs.tenantLogin(ctx, tenant); err == nil {
+				if v, err = rs.Node.QueryAs(ctx, user, password, term, in.Body.DB); err != nil {
+					rs.forgetTenant(tenant) // ensure the user again next time
+				}
+			}
+		}
 		if err != nil {
 			return nil, rs.queryError(err)
 		}

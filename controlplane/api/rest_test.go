@@ -50,6 +50,10 @@ func (f failingNode) Insert(context.Context, string, string, []json.RawMessage, 
 	return nodeclient.WriteResult{}, f.err
 }
 func (f failingNode) Query(context.Context, json.RawMessage, string) (any, error) { return nil, f.err }
+func (f failingNode) QueryAs(context.Context, string, string, json.RawMessage, string) (any, error) {
+	return nil, f.err
+}
+func (f failingNode) EnsureUser(context.Context, string, string, []string) error { return f.err }
 
 // newTestAPI serves the REST API over a real embedded catalog; the data
 // node fails every call with nodeErr (nil: unreachable).

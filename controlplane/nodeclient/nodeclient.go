@@ -12,6 +12,7 @@ import (
 	"fmt"
 	"sort"
 	"strings"
+	"sync"
 
 	r "gopkg.in/rethinkdb/rethinkdb-go.v6"
 )
@@ -147,6 +148,11 @@ func driverMessage(err error) string {
 // Driver is a DataNode reached through the official RethinkDB Go driver.
 type Driver struct {
 	session *r.Session
+	addr    string
+	opts    DriverOptions
+
+	mu    sync.Mutex
+	users map[string]*r.Session // pools of other users (QueryAs)
 }
 
 // DriverOptions configure Dial.
@@ -173,11 +179,19 @@ func Dial(addr string, o DriverOptions) (*Driver, error) {
 	if err != nil {
 		return nil, fmt.Errorf("catalog: connect to data node %s: %w", addr, err)
 	}
-	return &Driver{session: s}, nil
+	return &Driver{session: s, addr: addr, opts: o}, nil
 }
 
-// Close closes the connection pool.
-func (d *Driver) Close() error { return d.session.Close() }
+// Close closes the connection pools.
+func (d *Driver) Close() error {
+	d.mu.Lock()
+	for _, s := range d.users {
+		_ = s.Close()
+	}
+	d.users = nil
+	d.mu.Unlock()
+	return d.session.Close()
+}
 
 func (d *Driver) exec(ctx context.Context, t r.Term) error {
 	_, err := t.RunWrite(d.session, r.RunOpts{Context: ctx})
@@ -446,4 +460,55 @@ func isDBTerm(v any) bool {
 	}
 	n, ok := a[0].(json.Number)
 	return ok && n.String() == "14"
+}
+
+// EnsureUser makes user exist with password and hold read, write and
+// config on each database in dbs (idempotent: the password is replaced,
+// grants are repeated).
+func (d *Driver) EnsureUser(ctx context.Context, user, password string, dbs []string) error {
+	users := r.DB("rethinkdb").Table("users")
+	if err := d.exec(ctx, users.Insert(map[string]any{"id": user, "password": password}, r.InsertOpts{Conflict: "replace"})); err != nil {
+		return fmt.Errorf("ensure user %s: %w", user, err)
+	}
+	for _, db := range dbs {
+		if err := d.exec(ctx, r.DB(db).Grant(user, map[string]any{"read": true, "write": true, "config": true})); err != nil {
+			return fmt.Errorf("grant %s on %s: %w", user, db, err)
+		}
+	}
+	return nil
+}
+
+// QueryAs runs Query as user (its permissions apply), over a connection
+// pool of that user kept for later queries.
+func (d *Driver) QueryAs(ctx context.Context, user, password string, term json.RawMessage, db string) (any, error) {
+	s, err := d.sessionAs(user, password)
+	if err != nil {
+		return nil, err
+	}
+	return (&Driver{session: s, opts: d.opts, addr: d.addr}).Query(ctx, term, db)
+}
+
+func (d *Driver) sessionAs(user, password string) (*r.Session, error) {
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	key := user + "\x00" + password
+	if s, ok := d.users[key]; ok {
+		return s, nil
+	}
+	s, err := r.Connect(r.ConnectOpts{Address: d.addr, Username: user, Password: password,
+		InitialCap: 1, MaxOpen: 4, TLSConfig: d.opts.TLS})
+	if err != nil {
+		return nil, Classify(fmt.Errorf("connect to data node %s as %s: %w", d.addr, user, err))
+	}
+	if d.users == nil {
+		d.users = map[string]*r.Session{}
+	}
+	for k, old := range d.users { // one pool per user: drop one with an old password
+		if strings.HasPrefix(k, user+"\x00") {
+			_ = old.Close()
+			delete(d.users, k)
+		}
+	}
+	d.users[key] = s
+	return s, nil
 }

@@ -3,6 +3,7 @@ package reql
 import (
 	"context"
 	"crypto/sha1"
+	"github.com/photondb-io/photondb/shared/meta"
 	"sort"
 	"strings"
 	"sync"
@@ -44,6 +45,11 @@ import (
 
 // AdminUser is the user that always exists and has every permission.
 const AdminUser = "admin"
+
+// ClusterUser is the control plane's own login on a data node: it exists
+// only when the node has a cluster secret (its password), has the admin's
+// rights, and is not listed in rethinkdb.users.
+const ClusterUser = meta.ClusterUser
 
 // Permissions are one scope's permissions; nil means unset (inherit).
 // Connect is meaningful at the global scope only.
@@ -169,7 +175,7 @@ func (a *authState) load(ctx context.Context) (*User, error) {
 // unrestricted (an internal caller, or the admin user).
 func newAuthState(ctx context.Context, env *Env) *authState {
 	name, ok := UserFromContext(ctx)
-	if !ok || name == AdminUser {
+	if !ok || name == AdminUser || name == ClusterUser {
 		return nil
 	}
 	return &authState{name: name, users: env.Users}

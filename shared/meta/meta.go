@@ -180,6 +180,11 @@ type SyncChange struct {
 	Table    *Table    `json:"table,omitempty"`
 }
 
+// ClusterUser is the control plane's login on data nodes' driver ports:
+// its password is the cluster secret and it has the admin's rights, so the
+// control plane never needs the admin password.
+const ClusterUser = "__photondb_cluster"
+
 // Sync protocol headers.
 const (
 	// HeaderNode names the data node making a request (its id).

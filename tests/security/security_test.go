@@ -262,3 +262,60 @@ func TestAuthOutsideDevMode(t *testing.T) {
 		t.Errorf("owner token after restart: %d", st)
 	}
 }
+
+// A tenant's queries run as its own ReQL user: they reach its databases
+// and nothing else (other tenants', the system database, new databases).
+func TestTenantQueryIsolation(t *testing.T) {
+	s, err := testbin.Serve(bin, t.TempDir(), "--dev-mode=false")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s.Stop()
+	op := initialToken(t, s)
+	tokens := map[string]string{}
+	for _, tenant := range []string{"acme", "beta"} {
+		if st, body := call(t, "POST", s.URL("/api/v1/tenants"), op, `{"name":"`+tenant+`"}`); st != 201 {
+			t.Fatalf("create tenant %s: %d %s", tenant, st, body)
+		}
+		st, body := call(t, "POST", s.URL("/api/v1/tokens"), op, `{"name":"t","role":"admin","tenant":"`+tenant+`"}`)
+		if st != 201 {
+			t.Fatalf("token for %s: %d %s", tenant, st, body)
+		}
+		var tok struct{ Token string }
+		_ = json.Unmarshal([]byte(body), &tok)
+		tokens[tenant] = tok.Token
+	}
+	acme, beta := tokens["acme"], tokens["beta"]
+	if st, body := call(t, "POST", s.URL("/api/v1/databases"), acme, `{"name":"acme_db"}`); st != 201 {
+		t.Fatalf("acme creates a database: %d %s", st, body)
+	}
+	query := func(token, q string) (int, string) {
+		b, _ := json.Marshal(map[string]string{"query": q})
+		return call(t, "POST", s.URL("/api/query"), token, string(b))
+	}
+	for _, q := range []string{"r.db('acme_db').tableCreate('t')", "r.db('acme_db').table('t').insert({id: 1, secret: 'acme'})"} {
+		if st, body := query(acme, q); st != 200 {
+			t.Fatalf("acme: %s: %d %s", q, st, body)
+		}
+	}
+	if st, body := query(acme, "r.db('acme_db').table('t').get(1)('secret')"); st != 200 || !strings.Contains(body, "acme") {
+		t.Fatalf("acme reads its table: %d %s", st, body)
+	}
+	denied := []struct{ token, q string }{
+		{beta, "r.db('acme_db').table('t').get(1)"},
+		{beta, "r.db('acme_db').table('t').delete()"},
+		{beta, "r.db('rethinkdb').table('users')"},
+		{acme, "r.db('rethinkdb').table('permissions')"},
+		{acme, "r.dbCreate('sneaky')"},
+	}
+	for _, d := range denied {
+		st, body := query(d.token, d.q)
+		if st != 400 || !strings.Contains(body, "does not have the required") {
+			t.Errorf("%s: %d %s, want a permission error", d.q, st, body)
+		}
+	}
+	// The REST view is scoped the same way.
+	if st, _ := call(t, "GET", s.URL("/api/v1/databases/acme_db"), beta, ""); st != 404 {
+		t.Errorf("beta sees acme's database: %d", st)
+	}
+}
