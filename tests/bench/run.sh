@@ -126,12 +126,12 @@ log "initdb ($("$PG_BIN/postgres" --version))"
 # --- start PhotonDB ------------------------------------------------------------
 mkdir -p "$WORK/photondb-data"
 "$PHOTON" serve --bind 127.0.0.1 --port "$HTTP_PORT" --driver-port "$DRIVER_PORT" \
-	--cluster-port "$CLUSTER_PORT" --data-dir "$WORK/photondb-data" >"$WORK/photondb.log" 2>&1 &
+	--cluster-port "$CLUSTER_PORT" --data-dir "$WORK/photondb-data" --initial-password bench >"$WORK/photondb.log" 2>&1 &
 PHOTON_PID=$!
 
 log "PhotonDB on 127.0.0.1:$DRIVER_PORT (pid $PHOTON_PID), PostgreSQL on 127.0.0.1:$PG_PORT; $(nproc) CPUs"
 # shellcheck disable=SC2086 # BENCH_ARGS is a list of flags
-if ! "$YCSB" -photon "127.0.0.1:$DRIVER_PORT" \
+if ! "$YCSB" -photon "127.0.0.1:$DRIVER_PORT" -photon-password bench \
 	-pg "postgres://postgres@127.0.0.1:$PG_PORT/postgres?sslmode=disable" ${BENCH_ARGS:-}; then
 	log "benchmark failed; last lines of the server logs:"
 	echo "--- photondb" >&2; tail -n 40 "$WORK/photondb.log" >&2 || true

@@ -136,6 +136,10 @@ func freePorts(t *testing.T, n int) []int {
 	return ports
 }
 
+// benchPassword is the admin password the benchmark servers start with
+// (outside dev mode a new data directory would otherwise get a generated one).
+const benchPassword = "bench"
+
 // startPhotonDB runs `photondb serve` on fresh 127.0.0.1 ports and a
 // temporary data dir until /health/ready answers; killed at cleanup.
 func startPhotonDB(t *testing.T, bin string) string {
@@ -144,7 +148,7 @@ func startPhotonDB(t *testing.T, bin string) string {
 	out := &lockedBuffer{}
 	cmd := exec.Command(bin, "serve", "--bind", "127.0.0.1",
 		"--port", strconv.Itoa(p[0]), "--driver-port", strconv.Itoa(p[1]), "--cluster-port", strconv.Itoa(p[2]),
-		"--data-dir", t.TempDir())
+		"--data-dir", t.TempDir(), "--initial-password", benchPassword)
 	cmd.Stdout, cmd.Stderr = out, out
 	if err := cmd.Start(); err != nil {
 		t.Fatalf("start %s: %v", bin, err)
@@ -188,7 +192,7 @@ func TestGeneratorAgainstPhotonDB(t *testing.T) {
 	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 	defer cancel()
 
-	p := &Photon{Addr: addr}
+	p := &Photon{Addr: addr, User: "admin", Password: benchPassword}
 	if err := p.WaitReady(ctx, 10*time.Second); err != nil {
 		t.Fatal(err)
 	}

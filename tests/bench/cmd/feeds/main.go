@@ -31,6 +31,9 @@ import (
 	r "gopkg.in/rethinkdb/rethinkdb-go.v6"
 )
 
+// benchPassword is the admin password of the benchmark's server.
+const benchPassword = "bench"
+
 func main() {
 	bin := flag.String("bin", "bin/photondb", "photondb binary")
 	subs := flag.Int("subscribers", 1000, "table feed subscribers")
@@ -78,7 +81,8 @@ func run(bin string, nsubs, nconns, rate int, dur time.Duration, npoints int) er
 	defer os.RemoveAll(dir)
 	httpPort, driverPort := freePort(), freePort()
 	cmd := exec.Command(bin, "serve", "--bind", "127.0.0.1", "--port", strconv.Itoa(httpPort),
-		"--driver-port", strconv.Itoa(driverPort), "--cluster-port", strconv.Itoa(freePort()), "--data-dir", dir)
+		"--driver-port", strconv.Itoa(driverPort), "--cluster-port", strconv.Itoa(freePort()), "--data-dir", dir,
+		"--initial-password", benchPassword)
 	cmd.Stderr = nil
 	if err := cmd.Start(); err != nil {
 		return fmt.Errorf("start %s: %w", bin, err)
@@ -98,7 +102,7 @@ func run(bin string, nsubs, nconns, rate int, dur time.Duration, npoints int) er
 		time.Sleep(50 * time.Millisecond)
 	}
 	addr := fmt.Sprintf("127.0.0.1:%d", driverPort)
-	admin, err := r.Connect(r.ConnectOpts{Address: addr})
+	admin, err := r.Connect(r.ConnectOpts{Address: addr, Username: "admin", Password: benchPassword})
 	if err != nil {
 		return err
 	}
@@ -112,7 +116,7 @@ func run(bin string, nsubs, nconns, rate int, dur time.Duration, npoints int) er
 	// --- 1. fan-out ---------------------------------------------------------
 	sessions := make([]*r.Session, nconns)
 	for i := range sessions {
-		if sessions[i], err = r.Connect(r.ConnectOpts{Address: addr, MaxOpen: 1, InitialCap: 1}); err != nil {
+		if sessions[i], err = r.Connect(r.ConnectOpts{Address: addr, Username: "admin", Password: benchPassword, MaxOpen: 1, InitialCap: 1}); err != nil {
 			return err
 		}
 	}
@@ -151,7 +155,7 @@ func run(bin string, nsubs, nconns, rate int, dur time.Duration, npoints int) er
 			latMu.Unlock()
 		}(i, cur)
 	}
-	writer, err := r.Connect(r.ConnectOpts{Address: addr})
+	writer, err := r.Connect(r.ConnectOpts{Address: addr, Username: "admin", Password: benchPassword})
 	if err != nil {
 		return err
 	}
