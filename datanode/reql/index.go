@@ -152,15 +152,15 @@ func nonDeterministic(t *Term) (string, bool) {
 	switch t.Type {
 	case TermNow, TermRandom, TermJavascript, TermHttp, TermTable, TermDb, TermGet, TermGetAll,
 		TermBetween, TermSample:
-		return termNames[t.Type], true
+		return t.Type.String(), true
 	case TermLine, TermPolygon, TermCircle, TermDistance, TermIntersects, TermIncludes, TermGeojson,
 		TermFill, TermPolygonSub, TermGetIntersecting, TermGetNearest:
 		// Geometric computations may differ between machines (RethinkDB's
 		// geo_term_t); only POINT and TO_GEOJSON are deterministic.
-		return termNames[t.Type], true
+		return t.Type.String(), true
 	case TermUuid:
 		if len(t.Args) == 0 {
-			return termNames[t.Type], true
+			return t.Type.String(), true
 		}
 	}
 	for _, a := range t.Args {

@@ -3,7 +3,8 @@ package reql
 import (
 	"encoding/json"
 	"fmt"
-	"sort"
+
+	"github.com/photondb-io/photondb/shared/ql2"
 )
 
 // Term is a compiled, arity-checked ReQL term.
@@ -41,7 +42,7 @@ var registry = map[TermType]*spec{}
 
 func register(tt TermType, s spec) {
 	if _, dup := registry[tt]; dup {
-		panic(fmt.Sprintf("reql: term %s registered twice", termNames[tt]))
+		panic(fmt.Sprintf("reql: term %s registered twice", tt))
 	}
 	registry[tt] = &s
 }
@@ -51,17 +52,15 @@ func register(tt TermType, s spec) {
 func Implemented(tt TermType) bool { _, ok := registry[tt]; return ok }
 
 // TermName returns the ql2.proto name of a term number, or "" if unknown.
-func TermName(tt TermType) string { return termNames[tt] }
+func TermName(tt TermType) string {
+	if !tt.Valid() {
+		return ""
+	}
+	return tt.String()
+}
 
 // AllTermTypes lists every term number of ql2.proto in ascending order.
-func AllTermTypes() []TermType {
-	out := make([]TermType, 0, len(termNames))
-	for tt := range termNames {
-		out = append(out, tt)
-	}
-	sort.Slice(out, func(i, j int) bool { return out[i] < out[j] })
-	return out
-}
+func AllTermTypes() []TermType { return ql2.TermTypes() }
 
 // maxDepth bounds term nesting so that hostile queries cannot exhaust the
 // stack of the compiler or the evaluator.
@@ -131,7 +130,7 @@ func (env *compileEnv) compileArray(x []any, bt []any, depth int) (*Term, error)
 			return nil, &Error{Kind: KindClient, Type: ErrQueryLogic, Msg: "Expected an object of optional arguments in a term.", Backtrace: bt}
 		}
 	}
-	name, known := termNames[tt]
+	name, known := TermName(tt), tt.Valid()
 	if !known {
 		return nil, &Error{Kind: KindCompile, Type: ErrQueryLogic, Msg: fmt.Sprintf("Unrecognized TermType: %d.", int(tt)), Backtrace: bt}
 	}
