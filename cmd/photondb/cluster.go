@@ -232,65 +232,69 @@ func (l *lazyNode) Close() error {
 }
 
 func (l *lazyNode) Indexes(ctx context.Context, db, table string) ([]nodeclient.Index, error) {
-	d, err := l.get(ctx)
-	if err != nil {
-		return nil, err
-	}
-	out, err := d.Indexes(ctx, db, table)
-	return out, l.done(d, err)
+	return with(ctx, l, func(d *nodeclient.Driver) ([]nodeclient.Index, error) { return d.Indexes(ctx, db, table) })
 }
 
 func (l *lazyNode) Count(ctx context.Context, db, table string) (int64, error) {
-	d, err := l.get(ctx)
-	if err != nil {
-		return 0, err
-	}
-	out, err := d.Count(ctx, db, table)
-	return out, l.done(d, err)
+	return with(ctx, l, func(d *nodeclient.Driver) (int64, error) { return d.Count(ctx, db, table) })
 }
 
 func (l *lazyNode) Documents(ctx context.Context, db, table, pk string, after any, limit int) ([]json.RawMessage, error) {
-	d, err := l.get(ctx)
-	if err != nil {
-		return nil, err
-	}
-	out, err := d.Documents(ctx, db, table, pk, after, limit)
-	return out, l.done(d, err)
+	return with(ctx, l, func(d *nodeclient.Driver) ([]json.RawMessage, error) {
+		return d.Documents(ctx, db, table, pk, after, limit)
+	})
 }
 
 func (l *lazyNode) Insert(ctx context.Context, db, table string, docs []json.RawMessage, conflict string) (nodeclient.WriteResult, error) {
-	d, err := l.get(ctx)
-	if err != nil {
-		return nodeclient.WriteResult{}, err
-	}
-	out, err := d.Insert(ctx, db, table, docs, conflict)
-	return out, l.done(d, err)
+	return with(ctx, l, func(d *nodeclient.Driver) (nodeclient.WriteResult, error) {
+		return d.Insert(ctx, db, table, docs, conflict)
+	})
 }
 
 func (l *lazyNode) Query(ctx context.Context, term json.RawMessage, db string) (any, error) {
-	d, err := l.get(ctx)
-	if err != nil {
-		return nil, err
-	}
-	out, err := d.Query(ctx, term, db)
-	return out, l.done(d, err)
+	return with(ctx, l, func(d *nodeclient.Driver) (any, error) { return d.Query(ctx, term, db) })
 }
 
 func (l *lazyNode) QueryAs(ctx context.Context, user, password string, term json.RawMessage, db string) (any, error) {
-	d, err := l.get(ctx)
-	if err != nil {
-		return nil, err
-	}
-	out, err := d.QueryAs(ctx, user, password, term, db)
-	return out, l.done(d, err)
+	return with(ctx, l, func(d *nodeclient.Driver) (any, error) { return d.QueryAs(ctx, user, password, term, db) })
 }
 
 func (l *lazyNode) EnsureUser(ctx context.Context, user, password string, dbs []string) error {
+	_, err := with(ctx, l, func(d *nodeclient.Driver) (any, error) { return nil, d.EnsureUser(ctx, user, password, dbs) })
+	return err
+}
+
+// with runs f on the current connection, forgetting it when unavailable.
+func with[T any](ctx context.Context, l *lazyNode, f func(*nodeclient.Driver) (T, error)) (T, error) {
 	d, err := l.get(ctx)
 	if err != nil {
-		return err
+		var zero T
+		return zero, err
 	}
-	return l.done(d, d.EnsureUser(ctx, user, password, dbs))
+	out, err := f(d)
+	return out, l.done(d, err)
+}
+
+func (l *lazyNode) Users(ctx context.Context) ([]nodeclient.User, error) {
+	return with(ctx, l, func(d *nodeclient.Driver) ([]nodeclient.User, error) { return d.Users(ctx) })
+}
+
+func (l *lazyNode) SetUser(ctx context.Context, name, password string) error {
+	_, err := with(ctx, l, func(d *nodeclient.Driver) (any, error) { return nil, d.SetUser(ctx, name, password) })
+	return err
+}
+
+func (l *lazyNode) DeleteUser(ctx context.Context, name string) error {
+	_, err := with(ctx, l, func(d *nodeclient.Driver) (any, error) { return nil, d.DeleteUser(ctx, name) })
+	return err
+}
+
+func (l *lazyNode) Grant(ctx context.Context, user, db, table string, perms map[string]any) (any, error) {
+	return with(ctx, l, func(d *nodeclient.Driver) (any, error) { return d.Grant(ctx, user, db, table, perms) })
+}
+
+func (l *lazyNode) Permissions(ctx context.Context, user string) ([]map[string]any, error) {
+	return with(ctx, l, func(d *nodeclient.Driver) ([]map[string]any, error) { return d.Permissions(ctx, user) })
 }
 
 // consulNode resolves a healthy photondb-datanode's driver address.

@@ -322,6 +322,7 @@ type controlPlane struct {
 // dataNodeClient is the control plane's connection to a data node.
 type dataNodeClient interface {
 	api.DataNode
+	api.UserAdmin
 	Close() error
 }
 
@@ -340,7 +341,7 @@ func (p *process) startControlPlane(cat catalog.Catalog, reg func(*meta.Service)
 		return nil, err
 	}
 	cp := &controlPlane{meta: svc, auth: authn, rest: &api.REST{
-		Meta: svc, Registry: registry, Node: dn, ParseReQL: parseReQL,
+		Meta: svc, Registry: registry, Node: dn, UserAdmin: dn, ParseReQL: parseReQL,
 		DevMode: p.cfg.DevMode, Version: version.Version, Log: p.log, Stopping: p.stopping,
 		NodeScheme: p.scheme(), NodeClient: p.nodeHTTPClient(), ClusterSecret: p.clusterSecret,
 	}}

@@ -62,6 +62,8 @@ type REST struct {
 	// ClusterSecret authenticates the control plane's own calls to data
 	// nodes' HTTP ports (/_node/*).
 	ClusterSecret string
+	// UserAdmin manages the drivers' ReQL users (/api/v1/users); nil: 503.
+	UserAdmin UserAdmin
 	// tenantUsers remembers, per tenant, the databases its ReQL user was
 	// granted (tenantusers.go).
 	tenantUsers tenantUsers
@@ -270,6 +272,7 @@ func mountREST(r chi.Router, rs *REST) huma.API {
 		rs.registerCluster(api)
 		rs.registerData(api)
 		rs.registerAdmin(api)
+		rs.registerUsers(api)
 	})
 	return api
 }

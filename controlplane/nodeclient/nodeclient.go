@@ -194,7 +194,12 @@ func (d *Driver) Close() error {
 }
 
 func (d *Driver) exec(ctx context.Context, t r.Term) error {
-	_, err := t.RunWrite(d.session, r.RunOpts{Context: ctx})
+	res, err := t.RunWrite(d.session, r.RunOpts{Context: ctx})
+	if err != nil && res.Errors > 0 && res.FirstError != "" {
+		// A write refused per document (RethinkDB's first_error): the
+		// request's fault.
+		return &Error{Kind: KindInvalid, Message: res.FirstError, Err: err}
+	}
 	return Classify(err)
 }
 
@@ -349,6 +354,7 @@ type WriteResult struct {
 	Inserted   int    `json:"inserted" rethinkdb:"inserted"`
 	Replaced   int    `json:"replaced" rethinkdb:"replaced"`
 	Unchanged  int    `json:"unchanged" rethinkdb:"unchanged"`
+	Deleted    int    `json:"deleted,omitempty" rethinkdb:"deleted"`
 	Errors     int    `json:"errors" rethinkdb:"errors"`
 	FirstError string `json:"first_error,omitempty" rethinkdb:"first_error"`
 }
@@ -511,4 +517,86 @@ func (d *Driver) sessionAs(user, password string) (*r.Session, error) {
 	}
 	d.users[key] = s
 	return s, nil
+}
+
+// User is a ReQL user as rethinkdb.users shows it.
+type User struct {
+	ID       string `json:"id" rethinkdb:"id"`
+	Password bool   `json:"password" rethinkdb:"password"`
+}
+
+// Users lists the data node's ReQL users.
+func (d *Driver) Users(ctx context.Context) ([]User, error) {
+	var out []User
+	if err := d.all(ctx, r.DB("rethinkdb").Table("users").OrderBy("id"), &out); err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
+// SetUser creates a user or replaces its password ("" : no password).
+func (d *Driver) SetUser(ctx context.Context, name, password string) error {
+	var pw any = password
+	if password == "" {
+		pw = false
+	}
+	return d.exec(ctx, r.DB("rethinkdb").Table("users").Insert(map[string]any{"id": name, "password": pw}, r.InsertOpts{Conflict: "replace"}))
+}
+
+// DeleteUser deletes a user (KindNotFound when it does not exist).
+func (d *Driver) DeleteUser(ctx context.Context, name string) error {
+	var res WriteResult
+	cur, err := r.DB("rethinkdb").Table("users").Get(name).Delete().Run(d.session, r.RunOpts{Context: ctx})
+	if err != nil {
+		return Classify(err)
+	}
+	defer cur.Close()
+	if err := cur.One(&res); err != nil {
+		return Classify(err)
+	}
+	if res.Errors > 0 {
+		kind := KindConflict
+		if strings.HasSuffix(res.FirstError, "not found.") {
+			kind = KindNotFound
+		}
+		return &Error{Kind: kind, Message: res.FirstError}
+	}
+	if res.Deleted == 0 {
+		return &Error{Kind: KindNotFound, Message: "User `" + name + "` not found."}
+	}
+	return nil
+}
+
+// Grant sets a user's permissions at global (db ""), database or table
+// scope; nil values clear a permission (inherit).
+func (d *Driver) Grant(ctx context.Context, user, db, table string, perms map[string]any) (any, error) {
+	var t r.Term
+	switch {
+	case db == "":
+		t = r.Grant(user, perms)
+	case table == "":
+		t = r.DB(db).Grant(user, perms)
+	default:
+		t = r.DB(db).Table(table).Grant(user, perms)
+	}
+	cur, err := t.Run(d.session, r.RunOpts{Context: ctx})
+	if err != nil {
+		return nil, Classify(err)
+	}
+	defer cur.Close()
+	var out any
+	return out, Classify(cur.One(&out))
+}
+
+// Permissions lists the rethinkdb.permissions rows of a user.
+func (d *Driver) Permissions(ctx context.Context, user string) ([]map[string]any, error) {
+	var out []map[string]any
+	rows := r.DB("rethinkdb").Table("permissions").Filter(func(p r.Term) r.Term { return p.Field("id").Nth(0).Eq(user) })
+	if err := d.all(ctx, rows, &out); err != nil {
+		return nil, err
+	}
+	if out == nil {
+		out = []map[string]any{}
+	}
+	return out, nil
 }
