@@ -1,6 +1,7 @@
 package datanode
 
 import (
+	"context"
 	"encoding/json"
 	"net/http"
 	"time"
@@ -35,6 +36,14 @@ func (n *Node) AdminHandler() http.Handler {
 	mux.HandleFunc("GET /_node/stats", func(w http.ResponseWriter, r *http.Request) {
 		writeJSON(w, http.StatusOK, n.stats())
 	})
+	mux.HandleFunc("GET /_node/tables", func(w http.ResponseWriter, r *http.Request) {
+		sizes, err := n.tableSizes(r.Context())
+		if err != nil {
+			writeJSON(w, http.StatusInternalServerError, map[string]string{"error": err.Error()})
+			return
+		}
+		writeJSON(w, http.StatusOK, map[string]any{"tables": sizes})
+	})
 	mux.HandleFunc("POST /_node/compact", func(w http.ResponseWriter, r *http.Request) {
 		before := n.stats().DiskBytes
 		start := time.Now()
@@ -48,6 +57,36 @@ func (n *Node) AdminHandler() http.Handler {
 		writeJSON(w, http.StatusOK, map[string]any{"compacted": true, "reclaimed_bytes": max(before-after, 0), "disk_bytes": after})
 	})
 	return mux
+}
+
+// tableSizeTTL is how long measured table sizes are reused (measuring
+// scans the data).
+const tableSizeTTL = 5 * time.Second
+
+// tableSize is one table's size as GET /_node/tables answers it.
+type tableSize struct {
+	ID    string `json:"id"`
+	DB    string `json:"db"`
+	Name  string `json:"name"`
+	Bytes int64  `json:"bytes"`
+}
+
+func (n *Node) tableSizes(ctx context.Context) ([]tableSize, error) {
+	n.sizesMu.Lock()
+	defer n.sizesMu.Unlock()
+	if n.sizes != nil && time.Since(n.sizesAt) < tableSizeTTL {
+		return n.sizes, nil
+	}
+	measured, err := n.store.TableSizes(ctx)
+	if err != nil {
+		return nil, err
+	}
+	out := make([]tableSize, 0, len(measured))
+	for _, t := range measured {
+		out = append(out, tableSize{ID: t.ID, DB: t.DB, Name: t.Name, Bytes: t.Bytes})
+	}
+	n.sizes, n.sizesAt = out, time.Now()
+	return out, nil
 }
 
 func writeJSON(w http.ResponseWriter, status int, v any) {

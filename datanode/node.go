@@ -103,6 +103,9 @@ type Node struct {
 	closed   atomic.Bool         // set when Shutdown starts closing the storage
 	metrics  metric.Registration // the storage and cluster gauges
 	syncer   *catalogsync.Syncer // nil when standalone
+	sizesMu  sync.Mutex          // table sizes, measured at most every tableSizeTTL
+	sizes    []tableSize
+	sizesAt  time.Time
 	stopSync context.CancelFunc
 	syncDone chan struct{}
 	// initialPassword is the admin password --initial-password set or

@@ -372,7 +372,7 @@ func runDataNode(cfg config.Serve, stderr io.Writer) error {
 	p.reg.Register("storage", node.CheckStorage)
 	p.reg.Register("catalog", node.CheckCatalog)
 	handler, err := p.handler(nil, p.nodeAuth(), map[string]http.Handler{"/api/changes": node.FeedHandler(),
-		"/_node/stats": node.AdminHandler(), "/_node/compact": node.AdminHandler()})
+		"/_node/stats": node.AdminHandler(), "/_node/compact": node.AdminHandler(), "/_node/tables": node.AdminHandler()})
 	if err != nil {
 		_ = node.Shutdown(context.Background())
 		return err

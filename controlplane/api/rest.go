@@ -480,6 +480,11 @@ func (rs *REST) registerSchema(api huma.API) {
 		Summary: "Create a table", Tags: []string{"Tables"}, DefaultStatus: http.StatusCreated,
 		Errors: []int{http.StatusNotFound, http.StatusConflict, http.StatusUnprocessableEntity, http.StatusForbidden},
 	}, func(ctx context.Context, in *tableCreate) (*tableOne, error) {
+		if d, err := rs.Meta.GetDatabase(ctx, tenantOf(ctx), in.DB); err == nil {
+			if err := rs.checkStorageQuota(ctx, d.Tenant); err != nil {
+				return nil, err
+			}
+		}
 		t, err := rs.Meta.CreateTable(ctx, tenantOf(ctx), in.DB, meta.TableSpec{
 			ID: in.Body.ID, Name: in.Body.Name, PrimaryKey: in.Body.PrimaryKey, Shards: in.Body.Shards,
 			Replicas: in.Body.Replicas, Durability: in.Body.Durability, WriteAcks: in.Body.WriteAcks,

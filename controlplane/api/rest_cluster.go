@@ -346,6 +346,9 @@ func (rs *REST) registerTenants(api huma.API) {
 		if err != nil {
 			return nil, rs.problem(err)
 		}
+		if used, err := rs.storageUsage(ctx, in.Tenant); err == nil {
+			t.Usage.StorageBytes = used
+		}
 		return &tenantOne{ETag: etag(t.Version), Body: tenantOut(t)}, nil
 	})
 

@@ -129,6 +129,13 @@ func (rs *REST) registerData(api huma.API) {
 		if err != nil {
 			return nil, rs.problem(err)
 		}
+		d, err := rs.Meta.GetDatabase(ctx, "", t.DB)
+		if err != nil {
+			return nil, rs.problem(err)
+		}
+		if err := rs.checkStorageQuota(ctx, d.Tenant); err != nil {
+			return nil, err
+		}
 		conflict := in.Body.Conflict
 		if conflict == "" {
 			conflict = "error"

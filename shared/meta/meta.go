@@ -40,6 +40,8 @@ type Tenant struct {
 type Usage struct {
 	Databases int `json:"databases"`
 	Tables    int `json:"tables"`
+	// StorageBytes is measured on the data nodes when asked (not stored).
+	StorageBytes int64 `json:"storage_bytes,omitempty"`
 }
 
 // Database is a database. Names are global (drivers address databases by

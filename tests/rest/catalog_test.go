@@ -3,6 +3,7 @@ package rest_test
 import (
 	"encoding/json"
 	"fmt"
+	"io"
 	"net/http"
 	"os"
 	"path/filepath"
@@ -247,4 +248,65 @@ func sleepBriefly() { time.Sleep(50 * time.Millisecond) }
 func decodeJSON(resp *http.Response, v any) error {
 	defer resp.Body.Close()
 	return json.NewDecoder(resp.Body).Decode(v)
+}
+
+// A tenant's storage quota stops REST writes once its tables hold that
+// many bytes (usage measured by the data nodes, at most a few seconds old).
+func TestStorageQuota(t *testing.T) { eachMode(t, testStorageQuota) }
+
+func testStorageQuota(t *testing.T, m mode) {
+	s := startServer(t, m)
+	expect(t, s, "POST", "/api/v1/tenants", `{"name":"small","quotas":{"storage_bytes":4000}}`, 201)
+	small := func(method, path, body string, status int) response {
+		t.Helper()
+		req, _ := http.NewRequest(method, s.URL(path), strings.NewReader(body))
+		req.Header.Set("Content-Type", "application/json")
+		req.Header.Set("X-PhotonDB-Tenant", "small")
+		resp, err := (&http.Client{Timeout: 10 * time.Second}).Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer resp.Body.Close()
+		var out response
+		out.Status = resp.StatusCode
+		b := new(strings.Builder)
+		_, _ = io.Copy(b, resp.Body)
+		out.Raw = b.String()
+		if resp.StatusCode != status {
+			t.Fatalf("%s %s: %d, want %d: %s", method, path, resp.StatusCode, status, out.Raw)
+		}
+		return out
+	}
+	small("POST", "/api/v1/databases", `{"name":"sq"}`, 201)
+	small("POST", "/api/v1/databases/sq/tables", `{"name":"t"}`, 201)
+	doc := func(i int) string { return fmt.Sprintf(`{"id":%d,"pad":"%s"}`, i, strings.Repeat("x", 1000)) }
+	small("POST", "/api/v1/databases/sq/tables/t/documents", `{"documents":[`+doc(1)+`,`+doc(2)+`,`+doc(3)+`,`+doc(4)+`,`+doc(5)+`]}`, 200)
+	// Over 4,000 bytes now: once the measurement catches up, writes stop.
+	var last response
+	for deadline := time.Now().Add(15 * time.Second); time.Now().Before(deadline); time.Sleep(500 * time.Millisecond) {
+		req, _ := http.NewRequest("POST", s.URL("/api/v1/databases/sq/tables/t/documents"), strings.NewReader(`{"documents":[{"id":"probe"}],"conflict":"replace"}`))
+		req.Header.Set("Content-Type", "application/json")
+		req.Header.Set("X-PhotonDB-Tenant", "small")
+		resp, err := http.DefaultClient.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		b, _ := io.ReadAll(resp.Body)
+		resp.Body.Close()
+		last = response{Status: resp.StatusCode, Raw: string(b)}
+		if resp.StatusCode == http.StatusForbidden {
+			break
+		}
+	}
+	if last.Status != http.StatusForbidden || !strings.Contains(last.Raw, "Quota exceeded: tenant `small` stores") {
+		t.Fatalf("write over the storage quota: %d %s", last.Status, last.Raw)
+	}
+	small("POST", "/api/v1/databases/sq/tables", `{"name":"t2"}`, 403)
+	resp := small("GET", "/api/v1/tenants/small", "", 200)
+	if !strings.Contains(resp.Raw, `"storage_bytes":`) {
+		t.Errorf("tenant usage without storage bytes: %s", resp.Raw)
+	}
+	// Other tenants are not affected.
+	expect(t, s, "POST", "/api/v1/databases", `{"name":"big"}`, 201)
+	expect(t, s, "POST", "/api/v1/databases/big/tables", `{"name":"t"}`, 201)
 }
