@@ -17,29 +17,9 @@ import (
 // cluster of one: rethinkdb_cluster_nodes{role="datanode"} is 1 and its own
 // rethinkdb_replication_lag_seconds is 0.
 func (n *Node) registerMetrics(mp metric.MeterProvider) (metric.Registration, error) {
-	m := mp.Meter(telemetry.ScopeName)
-	var errs []error
-	gauge := func(name, desc string) metric.Int64ObservableGauge {
-		g, err := m.Int64ObservableGauge(name, metric.WithDescription(desc))
-		if err != nil {
-			errs = append(errs, fmt.Errorf("datanode: metric %s: %w", name, err))
-		}
-		return g
-	}
-	fgauge := func(name, desc string) metric.Float64ObservableGauge {
-		g, err := m.Float64ObservableGauge(name, metric.WithDescription(desc))
-		if err != nil {
-			errs = append(errs, fmt.Errorf("datanode: metric %s: %w", name, err))
-		}
-		return g
-	}
-	counter := func(name, desc string) metric.Int64ObservableCounter {
-		c, err := m.Int64ObservableCounter(name, metric.WithDescription(desc))
-		if err != nil {
-			errs = append(errs, fmt.Errorf("datanode: metric %s: %w", name, err))
-		}
-		return c
-	}
+	obs := telemetry.NewObservables(mp, "datanode")
+	m := obs.Meter
+	gauge, fgauge, counter := obs.Gauge, obs.FloatGauge, obs.Counter
 	keys := gauge("photondb_storage_keys", "Live keys in the storage engine (documents and catalog entries).")
 	live := gauge("photondb_storage_live_bytes", "Encoded size of the live keys and values, in bytes.")
 	logBytes := gauge("photondb_storage_log_bytes", "Size of the write-ahead log, in bytes.")
@@ -55,7 +35,7 @@ func (n *Node) registerMetrics(mp metric.MeterProvider) (metric.Registration, er
 	misses := counter("photondb_storage_cache_misses", "Value cache misses since start.")
 	nodes := gauge("rethinkdb_cluster_nodes", "Nodes of the cluster, by role.")
 	lag := fgauge("rethinkdb_replication_lag_seconds", "How far each node's replicas are behind their primaries, in seconds.")
-	if err := errors.Join(errs...); err != nil {
+	if err := obs.Err(); err != nil {
 		return nil, err
 	}
 	roleDatanode := metric.WithAttributeSet(attribute.NewSet(attribute.String("role", "datanode")))

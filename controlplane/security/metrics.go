@@ -2,7 +2,6 @@ package security
 
 import (
 	"context"
-	"errors"
 	"fmt"
 
 	"go.opentelemetry.io/otel/attribute"
@@ -24,22 +23,9 @@ import (
 //
 // Unregister the returned registration when the Guard goes away.
 func (g *Guard) RegisterMetrics(mp metric.MeterProvider) (metric.Registration, error) {
-	m := mp.Meter(telemetry.ScopeName)
-	var errs []error
-	counter := func(name, desc string) metric.Int64ObservableCounter {
-		c, err := m.Int64ObservableCounter(name, metric.WithDescription(desc))
-		if err != nil {
-			errs = append(errs, fmt.Errorf("security: metric %s: %w", name, err))
-		}
-		return c
-	}
-	gauge := func(name, desc string) metric.Int64ObservableGauge {
-		c, err := m.Int64ObservableGauge(name, metric.WithDescription(desc))
-		if err != nil {
-			errs = append(errs, fmt.Errorf("security: metric %s: %w", name, err))
-		}
-		return c
-	}
+	obs := telemetry.NewObservables(mp, "security")
+	m := obs.Meter
+	counter, gauge := obs.Counter, obs.Gauge
 	limited := counter("photondb_security_rate_limited", "Requests refused with 429 by the per-address rate limit.")
 	blocked := counter("photondb_security_blocked", "Requests refused with 403 because the address is blacklisted.")
 	attacks := counter("photondb_security_attacks", "Requests refused with 403 as attacks, by category.")
@@ -47,7 +33,7 @@ func (g *Guard) RegisterMetrics(mp metric.MeterProvider) (metric.Registration, e
 	events := counter("photondb_security_honeytrap_events", "Attack events for Honeytrap, by result: sent, dropped or failed.")
 	retries := counter("photondb_security_honeytrap_retries", "Retried Honeytrap POSTs.")
 	queue := gauge("photondb_security_honeytrap_queue", "Attack events waiting to be sent to Honeytrap.")
-	if err := errors.Join(errs...); err != nil {
+	if err := obs.Err(); err != nil {
 		return nil, err
 	}
 	var byCategory [len(categories)]metric.ObserveOption
