@@ -436,7 +436,7 @@ func serve(cfg config.Serve, stderr io.Writer) error {
 		return err
 	}
 	defer cp.closeAll()
-	handler, err := p.handler(cp.rest, cp.auth, map[string]http.Handler{"/api/changes": node.FeedHandler(),
+	handler, err := p.handler(cp.rest, cp.auth, map[string]http.Handler{"/api/changes": cp.rest.TenantScoped(node.FeedHandler()),
 		"/_node/stats": node.AdminHandler(), "/_node/compact": node.AdminHandler(), "/_node/tables": node.AdminHandler()})
 	if err != nil {
 		_ = node.Shutdown(context.Background())

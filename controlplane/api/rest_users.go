@@ -2,6 +2,7 @@ package api
 
 import (
 	"context"
+	"encoding/json"
 	"net/http"
 	"strings"
 
@@ -163,5 +164,26 @@ func (rs *REST) registerUsers(api huma.API) {
 			return nil, rs.queryError(err)
 		}
 		return &struct{ Body any }{Body: res}, nil
+	})
+}
+
+// TenantScoped wraps a handler that takes a `db` query parameter (the
+// WebSocket changefeeds at /api/changes): callers other than the
+// platform's operators may only name their tenant's databases (404 as for
+// a missing database otherwise). It runs behind the auth middleware.
+func (rs *REST) TenantScoped(next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		ctx := r.Context()
+		id := caller(ctx)
+		if !operator(ctx) && id.Node == "" {
+			db := r.URL.Query().Get("db")
+			if _, err := rs.Meta.GetDatabase(ctx, id.Tenant, db); err != nil {
+				w.Header().Set("Content-Type", "application/problem+json")
+				w.WriteHeader(http.StatusNotFound)
+				_ = json.NewEncoder(w).Encode(map[string]any{"title": "Not Found", "status": 404, "detail": "Database `" + db + "` does not exist."})
+				return
+			}
+		}
+		next.ServeHTTP(w, r)
 	})
 }

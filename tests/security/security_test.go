@@ -319,3 +319,44 @@ func TestTenantQueryIsolation(t *testing.T) {
 		t.Errorf("beta sees acme's database: %d", st)
 	}
 }
+
+// Changefeeds over WebSocket are scoped to the caller's tenant too.
+func TestTenantFeedIsolation(t *testing.T) {
+	s, err := testbin.Serve(bin, t.TempDir(), "--dev-mode=false")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s.Stop()
+	op := initialToken(t, s)
+	tokens := map[string]string{}
+	for _, tenant := range []string{"acme", "beta"} {
+		call(t, "POST", s.URL("/api/v1/tenants"), op, `{"name":"`+tenant+`"}`)
+		_, body := call(t, "POST", s.URL("/api/v1/tokens"), op, `{"name":"t","role":"admin","tenant":"`+tenant+`"}`)
+		var tok struct{ Token string }
+		_ = json.Unmarshal([]byte(body), &tok)
+		tokens[tenant] = tok.Token
+	}
+	if st, body := call(t, "POST", s.URL("/api/v1/databases"), tokens["acme"], `{"name":"acme_feeds"}`); st != 201 {
+		t.Fatalf("create: %d %s", st, body)
+	}
+	if st, body := call(t, "POST", s.URL("/api/v1/databases/acme_feeds/tables"), tokens["acme"], `{"name":"t"}`); st != 201 {
+		t.Fatalf("create table: %d %s", st, body)
+	}
+	upgrade := []string{"Connection", "Upgrade", "Upgrade", "websocket", "Sec-WebSocket-Version", "13", "Sec-WebSocket-Key", "dGhlIHNhbXBsZSBub25jZQ=="}
+	if st, body := call(t, "GET", s.URL("/api/changes?db=acme_feeds&table=t"), tokens["beta"], "", upgrade...); st != http.StatusNotFound {
+		t.Errorf("beta opens acme's feed: %d %s", st, body)
+	}
+	req, _ := http.NewRequest("GET", s.URL("/api/changes?db=acme_feeds&table=t"), nil)
+	req.Header.Set("Authorization", "Bearer "+tokens["acme"])
+	for i := 0; i+1 < len(upgrade); i += 2 {
+		req.Header.Set(upgrade[i], upgrade[i+1])
+	}
+	resp, err := (&http.Client{Timeout: 10 * time.Second}).Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close() // a WebSocket now: do not read it to the end
+	if resp.StatusCode != http.StatusSwitchingProtocols {
+		t.Errorf("acme opens its own feed: %d", resp.StatusCode)
+	}
+}
