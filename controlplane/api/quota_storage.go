@@ -60,3 +60,40 @@ func (rs *REST) checkStorageQuota(ctx context.Context, tenant string) error {
 	}
 	return nil
 }
+
+// growingTerms are the ReQL terms that can add data (ql2.proto numbers):
+// INSERT, UPDATE, REPLACE, TABLE_CREATE, INDEX_CREATE, DB_CREATE.
+var growingTerms = map[int]bool{56: true, 53: true, 55: true, 60: true, 75: true, 57: true}
+
+// growsData reports whether a wire term tree contains a term that can add
+// data (deletes, drops and reads do not).
+func growsData(term json.RawMessage) bool {
+	var v any
+	if err := json.Unmarshal(term, &v); err != nil {
+		return true // not ours to judge: let the quota apply
+	}
+	var walk func(any) bool
+	walk = func(v any) bool {
+		switch t := v.(type) {
+		case []any:
+			if len(t) >= 1 {
+				if n, ok := t[0].(float64); ok && growingTerms[int(n)] {
+					return true
+				}
+			}
+			for _, x := range t {
+				if walk(x) {
+					return true
+				}
+			}
+		case map[string]any:
+			for _, x := range t {
+				if walk(x) {
+					return true
+				}
+			}
+		}
+		return false
+	}
+	return walk(v)
+}

@@ -192,6 +192,11 @@ func (rs *REST) registerData(api huma.API) {
 			return nil, huma.NewError(http.StatusServiceUnavailable, "Tenant queries need the cluster secret (PHOTONDB_CLUSTER_SECRET) on the control plane.")
 		default:
 			tenant := tenantOf(ctx)
+			if growsData(term) {
+				if err := rs.checkStorageQuota(ctx, tenant); err != nil {
+					return nil, err
+				}
+			}
 			var user, password string
 			if user, password, err = rs.tenantLogin(ctx, tenant); err == nil {
 				if v, err = rs.Node.QueryAs(ctx, user, password, term, in.Body.DB); err != nil {

@@ -366,3 +366,24 @@ func TestRESTNotMountedWithoutREST(t *testing.T) {
 		}
 	}
 }
+
+func TestGrowsData(t *testing.T) {
+	tests := []struct {
+		term string
+		want bool
+	}{
+		{`[15,["t"]]`, false},
+		{`[54,[[15,["t"]]]]`, false},                                       // delete
+		{`[56,[[15,["t"]],{"a":1}]]`, true},                                // insert
+		{`[39,[[15,["t"]],[69,[[2,[1]],[53,[[10,[1]],{"x":1}]]]]]]`, true}, // update inside a function
+		{`{"a":[56,[]]}`, true},
+		{`[61,[[14,["d"]],"t"]]`, false}, // table_drop
+		{`[60,[[14,["d"]],"t"]]`, true},  // table_create
+		{`not json`, true},
+	}
+	for _, tt := range tests {
+		if got := growsData(json.RawMessage(tt.term)); got != tt.want {
+			t.Errorf("growsData(%s) = %v, want %v", tt.term, got, tt.want)
+		}
+	}
+}

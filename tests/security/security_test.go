@@ -318,6 +318,20 @@ func TestTenantQueryIsolation(t *testing.T) {
 	if st, _ := call(t, "GET", s.URL("/api/v1/databases/acme_db"), beta, ""); st != 404 {
 		t.Errorf("beta sees acme's database: %d", st)
 	}
+	// Over its storage quota, a tenant's queries may still read and delete
+	// but not add data.
+	if st, body := call(t, "PATCH", s.URL("/api/v1/tenants/acme"), op, `{"quotas":{"storage_bytes":1}}`); st != 200 {
+		t.Fatalf("set quota: %d %s", st, body)
+	}
+	if st, body := query(acme, "r.db('acme_db').table('t').insert({id: 2})"); st != 403 || !strings.Contains(body, "Quota exceeded") {
+		t.Errorf("insert over quota: %d %s", st, body)
+	}
+	if st, body := query(acme, "r.db('acme_db').table('t').count()"); st != 200 {
+		t.Errorf("read over quota: %d %s", st, body)
+	}
+	if st, body := query(acme, "r.db('acme_db').table('t').get(1).delete()"); st != 200 {
+		t.Errorf("delete over quota: %d %s", st, body)
+	}
 }
 
 // Changefeeds over WebSocket are scoped to the caller's tenant too.
