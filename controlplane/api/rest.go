@@ -273,6 +273,7 @@ func mountREST(r chi.Router, rs *REST) huma.API {
 		rs.registerData(api)
 		rs.registerAdmin(api)
 		rs.registerUsers(api)
+		rs.registerDriverCredentials(api)
 	})
 	return api
 }
@@ -417,6 +418,12 @@ func (rs *REST) registerSchema(api huma.API) {
 		}
 		out := &databaseOne{ETag: etag(d.Version), Location: "/api/v1/databases/" + d.Name, Body: dbOut(d)}
 		out.Seq = rs.applied(ctx)
+		if !rs.DevMode && !fromNode(ctx) && rs.ClusterSecret != "" {
+			// The tenant's driver login gets the new database at once.
+			if _, _, err := rs.tenantLogin(ctx, tenant); err != nil {
+				rs.Log.Warn("grant the tenant's driver user the new database", "tenant", tenant, "db", d.Name, "err", err)
+			}
+		}
 		return out, nil
 	})
 

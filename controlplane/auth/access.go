@@ -103,6 +103,7 @@ func under(seg []string, prefix ...string) bool {
 //	other writes under /api/v1/nodes (drain, remove)         . . . x .
 //	writes under /api/v1/admin (compaction: cluster-wide)    . . . x .
 //	/_node/*, every method                                   . . . x x
+//	/api/v1/driver-credentials (the tenant's driver login)   . . x x .
 //	/api/v1/internal/*, every method                         . . . . x
 //	any other write (new endpoints until placed here)        . . . x .
 //
@@ -143,7 +144,7 @@ func Requirement(method, path string) (min Role, node bool) {
 			return RoleReader, false
 		}
 		return RoleAdmin, true
-	case under(seg, "api", "v1", "tokens"):
+	case under(seg, "api", "v1", "tokens"), under(seg, "api", "v1", "driver-credentials"):
 		return RoleAdmin, false
 	case under(seg, "api", "v1", "tenants"):
 		if read && len(seg) == 4 {

@@ -250,3 +250,25 @@ func (s *Service) BootstrapToken(ctx context.Context) (string, bool, error) {
 	}
 	return secret, true, nil
 }
+
+// RotateDriverKey bumps the number the tenant's driver password derives
+// from, so the previous password stops working once applied.
+func (s *Service) RotateDriverKey(ctx context.Context, name string) (TenantInfo, error) {
+	var out TenantInfo
+	err := retry(ctx, func() error {
+		cur, err := s.GetTenant(ctx, name)
+		if err != nil {
+			return err
+		}
+		t := cur.Tenant
+		t.DriverKey++
+		if _, err := s.cat.Put(ctx, m.TenantKey(name), marshal(t), int64(cur.Version)); errors.Is(err, catalog.ErrConflict) {
+			return errRetry
+		} else if err != nil {
+			return err
+		}
+		out, err = s.GetTenant(ctx, name)
+		return err
+	})
+	return out, err
+}

@@ -32,6 +32,9 @@ type Tenant struct {
 	Name      string    `json:"name"`
 	Quotas    Quotas    `json:"quotas"`
 	CreatedAt time.Time `json:"created_at"`
+	// DriverKey numbers the tenant's driver password (derived from the
+	// cluster secret and this number); rotating it bumps the number.
+	DriverKey int `json:"driver_key,omitempty"`
 }
 
 // Usage is a tenant's counted resources, kept beside the tenant and updated

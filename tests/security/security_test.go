@@ -17,6 +17,8 @@ import (
 	"testing"
 	"time"
 
+	r "gopkg.in/rethinkdb/rethinkdb-go.v6"
+
 	"github.com/photondb-io/photondb/tests/testbin"
 )
 
@@ -372,5 +374,65 @@ func TestTenantFeedIsolation(t *testing.T) {
 	resp.Body.Close() // a WebSocket now: do not read it to the end
 	if resp.StatusCode != http.StatusSwitchingProtocols {
 		t.Errorf("acme opens its own feed: %d", resp.StatusCode)
+	}
+}
+
+// A tenant admin gets a driver login that reaches the tenant's databases
+// (including ones created later) and nothing else; rotating it retires
+// the old password.
+func TestTenantDriverCredentials(t *testing.T) {
+	s, err := testbin.Serve(bin, t.TempDir(), "--dev-mode=false")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s.Stop()
+	op := initialToken(t, s)
+	call(t, "POST", s.URL("/api/v1/tenants"), op, `{"name":"acme"}`)
+	_, body := call(t, "POST", s.URL("/api/v1/tokens"), op, `{"name":"t","role":"admin","tenant":"acme"}`)
+	var tok struct{ Token string }
+	_ = json.Unmarshal([]byte(body), &tok)
+	st, body := call(t, "POST", s.URL("/api/v1/driver-credentials"), tok.Token, "")
+	if st != 200 {
+		t.Fatalf("driver credentials: %d %s", st, body)
+	}
+	var creds struct{ User, Password string }
+	_ = json.Unmarshal([]byte(body), &creds)
+	if st, body := call(t, "POST", s.URL("/api/v1/databases"), tok.Token, `{"name":"later"}`); st != 201 {
+		t.Fatalf("create database: %d %s", st, body)
+	}
+	session, err := r.Connect(r.ConnectOpts{Address: s.DriverAddr(), Username: creds.User, Password: creds.Password})
+	if err != nil {
+		t.Fatalf("driver login %s: %v", creds.User, err)
+	}
+	defer session.Close()
+	if _, err := r.DB("later").TableCreate("t").RunWrite(session); err != nil {
+		t.Errorf("tableCreate in the tenant's new database: %v", err)
+	}
+	if _, err := r.DB("rethinkdb").Table("users").Run(session); err == nil || !strings.Contains(err.Error(), "does not have the required") {
+		t.Errorf("the tenant's driver login reads system tables: %v", err)
+	}
+	if _, err := r.DBCreate("elsewhere").RunWrite(session); err == nil {
+		t.Errorf("the tenant's driver login creates databases outside quotas")
+	}
+	st, body = call(t, "POST", s.URL("/api/v1/driver-credentials?rotate=true"), tok.Token, "")
+	var rotated struct{ User, Password string }
+	_ = json.Unmarshal([]byte(body), &rotated)
+	if st != 200 || rotated.Password == creds.Password {
+		t.Fatalf("rotate: %d %s", st, body)
+	}
+	if s2, err := r.Connect(r.ConnectOpts{Address: s.DriverAddr(), Username: creds.User, Password: creds.Password}); err == nil {
+		s2.Close()
+		t.Errorf("the old password still logs in after rotation")
+	}
+	if s3, err := r.Connect(r.ConnectOpts{Address: s.DriverAddr(), Username: rotated.User, Password: rotated.Password}); err != nil {
+		t.Errorf("the new password: %v", err)
+	} else {
+		s3.Close()
+	}
+	// Readers may not see the password.
+	_, body = call(t, "POST", s.URL("/api/v1/tokens"), op, `{"name":"r","role":"reader","tenant":"acme"}`)
+	_ = json.Unmarshal([]byte(body), &tok)
+	if st, _ := call(t, "POST", s.URL("/api/v1/driver-credentials"), tok.Token, ""); st != 403 {
+		t.Errorf("a reader gets driver credentials: %d", st)
 	}
 }
