@@ -205,6 +205,10 @@ func startProcess(cfg config.Serve, role config.Role, stderr io.Writer) (*proces
 		return nil, err
 	}
 	p.clusterSecret = config.Getenv("PHOTONDB_CLUSTER_SECRET")
+	if p.clusterSecret == "" && role != config.RoleServe && !cfg.DevMode {
+		p.close()
+		return nil, errors.New("PHOTONDB_CLUSTER_SECRET is required outside dev mode: data nodes and control planes authenticate each other with it (at least 32 bytes, the same on every process)")
+	}
 	if p.clusterSecret == "" && role == config.RoleServe {
 		var b [32]byte
 		_, _ = rand.Read(b[:])

@@ -19,6 +19,7 @@ import (
 
 	r "gopkg.in/rethinkdb/rethinkdb-go.v6"
 
+	"github.com/photondb-io/photondb/tests/consulagent"
 	"github.com/photondb-io/photondb/tests/testbin"
 )
 
@@ -434,5 +435,40 @@ func TestTenantDriverCredentials(t *testing.T) {
 	_ = json.Unmarshal([]byte(body), &tok)
 	if st, _ := call(t, "POST", s.URL("/api/v1/driver-credentials"), tok.Token, ""); st != 403 {
 		t.Errorf("a reader gets driver credentials: %d", st)
+	}
+}
+
+// The Consul deployment outside dev mode: the control plane and the data
+// node authenticate each other with the cluster secret, users need tokens,
+// drivers need the generated admin password.
+func TestClusterOutsideDevMode(t *testing.T) {
+	agent := consulagent.Start(t)
+	t.Setenv("PHOTONDB_CLUSTER_SECRET", "0123456789abcdef0123456789abcdef-cluster")
+	s, err := testbin.Cluster(bin, t.TempDir(), agent.Addr, "secure/", "--dev-mode=false")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s.Stop()
+	tok := s.InitialToken()
+	if tok == "" {
+		t.Fatal("the control plane printed no initial token")
+	}
+	if st, _ := call(t, "GET", s.URL("/api/v1/databases"), "", ""); st != http.StatusUnauthorized {
+		t.Errorf("anonymous: %d", st)
+	}
+	if st, body := call(t, "POST", s.URL("/api/v1/databases"), tok, `{"name":"c"}`); st != 201 {
+		t.Fatalf("create database: %d %s", st, body)
+	}
+	if st, body := call(t, "POST", s.URL("/api/v1/databases/c/tables"), tok, `{"name":"t"}`); st != 201 {
+		t.Fatalf("create table: %d %s", st, body)
+	}
+	// The table reached the data node (which followed the catalog with the
+	// cluster secret): a query runs there.
+	if st, body := call(t, "POST", s.URL("/api/query"), tok, `{"query":"r.db('c').table('t').count()"}`); st != 200 || !strings.Contains(body, `"result":0`) {
+		t.Errorf("query on the data node: %d %s", st, body)
+	}
+	if sess, err := r.Connect(r.ConnectOpts{Address: s.DriverAddr()}); err == nil {
+		sess.Close()
+		t.Errorf("the data node's driver port let admin in without a password")
 	}
 }
