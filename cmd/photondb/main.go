@@ -120,6 +120,7 @@ func newLog(cfg config.Serve, stderr io.Writer) (*telemetry.Log, error) {
 // the signal context.
 type process struct {
 	cfg     config.Serve
+	role    config.Role
 	log     *slog.Logger
 	logs    *telemetry.Log
 	metrics *telemetry.Metrics
@@ -174,7 +175,7 @@ func startProcess(cfg config.Serve, role config.Role, stderr io.Writer) (*proces
 	}
 	log.Info("starting photondb", "version", version.Version, "commit", version.CommitOrVCS())
 	ctx, stop := signal.NotifyContext(context.Background(), syscall.SIGINT, syscall.SIGTERM)
-	p := &process{cfg: cfg, log: log, logs: logs, ctx: ctx, stop: stop, reg: health.NewRegistry(), stopping: make(chan struct{}), stderr: stderr}
+	p := &process{cfg: cfg, role: role, log: log, logs: logs, ctx: ctx, stop: stop, reg: health.NewRegistry(), stopping: make(chan struct{}), stderr: stderr}
 	if cfg.DevMode {
 		p.reg.Warn("dev mode: authentication is disabled; never expose this server")
 	}
@@ -284,7 +285,7 @@ func (p *process) handler(rest *api.REST, authn *auth.Authenticator, longLived m
 func (p *process) nodeHTTPClient() *http.Client {
 	tr := http.DefaultTransport.(*http.Transport).Clone()
 	tr.TLSClientConfig = p.clientTLS
-	if p.cfg.DataDir != "-" { // serve: the node is this process
+	if p.role == config.RoleServe { // the node is this process
 		tr.TLSClientConfig = tlsconfig.Pinned(p.httpTLS)
 	}
 	return &http.Client{Transport: tr, Timeout: 10 * time.Minute}
