@@ -18,14 +18,22 @@ type NodeStats struct {
 	CompressionRatio float64 `json:"compression_ratio"`
 	CacheHitRate     float64 `json:"cache_hit_rate"`
 	CacheUsedBytes   int64   `json:"cache_used_bytes"`
+	// ClusterID and CatalogSeq say which catalog the node follows and how
+	// far it has applied it (control planes wait on it after DDL).
+	ClusterID  string `json:"cluster_id,omitempty"`
+	CatalogSeq uint64 `json:"catalog_seq"`
 }
 
 func (n *Node) stats() NodeStats {
 	st := n.engine.Stats()
 	id := n.store.Identity()
-	return NodeStats{ID: id.ID, Name: id.Name, Keys: st.Keys, LiveBytes: st.LiveBytes,
+	out := NodeStats{ID: id.ID, Name: id.Name, Keys: st.Keys, LiveBytes: st.LiveBytes,
 		DiskBytes:        st.LogBytes + st.SlabFileBytes + st.LargeBytes + st.CheckpointBytes,
 		CompressionRatio: st.CompressionRatio, CacheHitRate: st.CacheHitRate, CacheUsedBytes: st.CacheUsedBytes}
+	if n.syncer != nil {
+		out.ClusterID, out.CatalogSeq = n.syncer.Position()
+	}
+	return out
 }
 
 // AdminHandler serves the node's operator endpoints, which the control

@@ -286,8 +286,11 @@ func (rs *REST) applied(ctx context.Context) string {
 	if err != nil {
 		return ""
 	}
-	if !fromNode(ctx) && !rs.Meta.WaitApplied(ctx, seq, rs.ApplyTimeout) {
-		rs.Log.Warn("data nodes have not applied a catalog change yet", "seq", seq, "waited", rs.ApplyTimeout)
+	if !fromNode(ctx) {
+		deadline := time.Now().Add(rs.ApplyTimeout)
+		if !rs.Meta.WaitApplied(ctx, seq, rs.ApplyTimeout) || !rs.waitUnseenNodes(ctx, seq, deadline) {
+			rs.Log.Warn("data nodes have not applied a catalog change yet", "seq", seq, "waited", rs.ApplyTimeout)
+		}
 	}
 	return strconv.FormatUint(seq, 10)
 }

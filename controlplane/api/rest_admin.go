@@ -9,6 +9,7 @@ import (
 	"net"
 	"net/http"
 	"strconv"
+	"time"
 
 	"github.com/danielgtaylor/huma/v2"
 )
@@ -170,4 +171,54 @@ func (rs *REST) registerAdmin(api huma.API) {
 		out.Body.Compacted, out.Body.Nodes = true, n
 		return out, nil
 	})
+}
+
+// waitUnseenNodes waits (until deadline) for the healthy data nodes that
+// report their catalog progress to another control-plane replica — this
+// one has not heard from them — by asking them (GET /_node/stats).
+func (rs *REST) waitUnseenNodes(ctx context.Context, seq uint64, deadline time.Time) bool {
+	nodes, err := rs.Meta.Nodes(ctx, rs.Registry)
+	if err != nil {
+		return false
+	}
+	unseen := 0
+	for _, n := range nodes {
+		if n.Healthy && n.LastSeen.IsZero() && n.HTTPPort != 0 {
+			unseen++
+		}
+	}
+	if unseen == 0 {
+		return true
+	}
+	clusterID, err := rs.Meta.ClusterID(ctx)
+	if err != nil {
+		return false
+	}
+	for {
+		behind := 0
+		_, err := rs.nodeCall(ctx, http.MethodGet, "/_node/stats", func(r io.Reader) error {
+			var st struct {
+				ClusterID  string `json:"cluster_id"`
+				CatalogSeq uint64 `json:"catalog_seq"`
+			}
+			if err := json.NewDecoder(r).Decode(&st); err != nil {
+				return err
+			}
+			if st.ClusterID == clusterID && st.CatalogSeq < seq {
+				behind++
+			}
+			return nil
+		})
+		if err == nil && behind == 0 {
+			return true
+		}
+		if time.Now().After(deadline) {
+			return false
+		}
+		select {
+		case <-ctx.Done():
+			return false
+		case <-time.After(50 * time.Millisecond):
+		}
+	}
 }

@@ -8,6 +8,7 @@ import (
 	"context"
 	"fmt"
 	"strconv"
+	"time"
 
 	"github.com/hashicorp/consul/api"
 
@@ -58,7 +59,9 @@ type Elector struct {
 
 // Campaign blocks until this process holds the lock or ctx ends.
 func (e *Elector) Campaign(ctx context.Context) (<-chan struct{}, error) {
-	lock, err := e.Client.LockOpts(&api.LockOptions{Key: e.Key, SessionTTL: "10s", SessionName: "photondb-scheduler"})
+	// A short wait per blocking query: a replica waiting for the lock
+	// notices shutdown (its stop channel) within a second, not 15 s.
+	lock, err := e.Client.LockOpts(&api.LockOptions{Key: e.Key, SessionTTL: "10s", SessionName: "photondb-scheduler", LockWaitTime: time.Second})
 	if err != nil {
 		return nil, fmt.Errorf("scheduler lock %s: %w", e.Key, err)
 	}

@@ -67,6 +67,14 @@ func New(o Options) (*Syncer, error) {
 	return s, nil
 }
 
+// Position is the catalog (cluster id) the node follows and the position
+// it has applied.
+func (s *Syncer) Position() (clusterID string, seq uint64) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.state.ClusterID, s.state.Seq
+}
+
 // Ready fails until the node has applied a catalog snapshot since start
 // (a health check: until then the node may serve a stale schema).
 func (s *Syncer) Ready(context.Context) error {

@@ -95,3 +95,18 @@ func initialToken(out string) string {
 // InitialToken is the owner token the server (or the cluster's control
 // plane) printed at first start outside dev mode ("" if none).
 func (s *Server) InitialToken() string { return initialToken(s.Out.String()) }
+
+// ControlPlane starts one more `photondb controlplane` replica on the
+// catalog at consulAddr/prefix (dev mode unless extra says otherwise).
+func ControlPlane(bin, consulAddr, prefix string, extra ...string) (*Server, error) {
+	port, err := FreePort()
+	if err != nil {
+		return nil, err
+	}
+	cp := &Server{HTTPPort: port, Out: &Output{}, done: make(chan struct{})}
+	if err := cp.launch(bin, append([]string{"controlplane", "--bind", "127.0.0.1", "--dev-mode",
+		"--port", strconv.Itoa(port), "--consul", consulAddr, "--consul-prefix", prefix}, extra...)); err != nil {
+		return nil, fmt.Errorf("controlplane: %w", err)
+	}
+	return cp, nil
+}
