@@ -145,6 +145,9 @@ func (rs *REST) registerAdmin(api huma.API) {
 			ReclaimedBytes int64 `json:"reclaimed_bytes"`
 		}
 	}, error) {
+		if !operator(ctx) {
+			return nil, huma.Error403Forbidden("Only the platform's operators may compact the cluster's storage.")
+		}
 		out := &struct {
 			Body struct {
 				Compacted      bool  `json:"compacted"`

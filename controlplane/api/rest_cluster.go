@@ -163,6 +163,9 @@ func (rs *REST) registerCluster(api huma.API) {
 		ID   string `path:"id"`
 		Undo bool   `query:"undo" doc:"Stop draining."`
 	}) (*struct{ Body Node }, error) {
+		if !operator(ctx) {
+			return nil, huma.Error403Forbidden("Only the platform's operators may drain nodes.")
+		}
 		if _, err := rs.Meta.SetDraining(ctx, in.ID, !in.Undo); err != nil {
 			return nil, rs.problem(err)
 		}
@@ -185,6 +188,9 @@ func (rs *REST) registerCluster(api huma.API) {
 	}, func(ctx context.Context, in *struct {
 		ID string `path:"id"`
 	}) (*struct{}, error) {
+		if !operator(ctx) {
+			return nil, huma.Error403Forbidden("Only the platform's operators may remove nodes.")
+		}
 		if err := rs.Meta.RemoveNode(ctx, in.ID); err != nil {
 			return nil, rs.problem(err)
 		}

@@ -472,3 +472,49 @@ func TestClusterOutsideDevMode(t *testing.T) {
 		t.Errorf("the data node's driver port let admin in without a password")
 	}
 }
+
+// Cluster-wide operations are the platform operators', not any tenant
+// owner's.
+func TestTenantOwnersCannotRunTheCluster(t *testing.T) {
+	s, err := testbin.Serve(bin, t.TempDir(), "--dev-mode=false")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s.Stop()
+	op := initialToken(t, s)
+	call(t, "POST", s.URL("/api/v1/tenants"), op, `{"name":"acme"}`)
+	_, body := call(t, "POST", s.URL("/api/v1/tokens"), op, `{"name":"o","role":"owner","tenant":"acme"}`)
+	var tok struct{ Token string }
+	_ = json.Unmarshal([]byte(body), &tok)
+	_, body = call(t, "GET", s.URL("/api/v1/nodes"), op, "")
+	var nodes struct{ Nodes []struct{ ID string } }
+	_ = json.Unmarshal([]byte(body), &nodes)
+	if len(nodes.Nodes) != 1 {
+		t.Fatalf("nodes: %s", body)
+	}
+	node := nodes.Nodes[0].ID
+	for _, c := range []struct{ method, path string }{
+		{"POST", "/api/v1/nodes/" + node + "/drain"},
+		{"DELETE", "/api/v1/nodes/" + node},
+		{"POST", "/api/v1/admin/compact"},
+		{"GET", "/api/v1/tenants"},
+		{"POST", "/api/v1/tenants"},
+		{"PATCH", "/api/v1/tenants/acme"},
+		{"GET", "/api/v1/users"},
+	} {
+		body := ""
+		if c.method == "POST" && c.path == "/api/v1/tenants" {
+			body = `{"name":"x"}`
+		}
+		if c.method == "PATCH" {
+			body = `{"quotas":{"databases":100}}`
+		}
+		if st, b := call(t, c.method, s.URL(c.path), tok.Token, body); st != http.StatusForbidden {
+			t.Errorf("acme's owner: %s %s = %d %s", c.method, c.path, st, b)
+		}
+	}
+	// The operator may.
+	if st, b := call(t, "POST", s.URL("/api/v1/admin/compact"), op, ""); st != 200 {
+		t.Errorf("operator compacts: %d %s", st, b)
+	}
+}
