@@ -98,6 +98,13 @@ func readmeCommands(t *testing.T) []string {
 func TestReadmeManageIt(t *testing.T) {
 	cmds := readmeCommands(t)
 	dir := t.TempDir()
+	// The README's curl lines leave a database behind; the server is shared.
+	t.Cleanup(func() {
+		req, _ := http.NewRequest(http.MethodDelete, srv.URL("/api/v1/databases/shop?force=true"), nil)
+		if resp, err := http.DefaultClient.Do(req); err == nil {
+			resp.Body.Close()
+		}
+	})
 	ran := map[string]int{}
 	for _, line := range cmds {
 		words := shellWords(t, line)
