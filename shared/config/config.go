@@ -169,10 +169,10 @@ func Parse(role Role, args []string, getenv func(string) string, out io.Writer) 
 	c.TLS.register(fs)
 	c.Security.register(fs)
 	if node {
-		fs.StringVar(&c.InitialPassword, "initial-password", "", "password of the admin user when the data directory is new (ignored afterwards and in --dev-mode): a password, or auto to generate one and print it on stderr once; empty: no password")
+		fs.StringVar(&c.InitialPassword, "initial-password", "", "password of the admin user when the data directory is new (ignored afterwards and in --dev-mode): a password, or auto to generate one and print it on stderr once (the default outside dev mode)")
 	}
 	if role != RoleDataNode {
-		fs.StringVar(&c.AdminPassword, "admin-password", "", "password of the admin user, for the control plane's connections to data nodes (serve: default the --initial-password it set)")
+		fs.StringVar(&c.AdminPassword, "admin-password", "", "password of the admin user, for the control plane's connections to data nodes (default: the internal cluster user, authenticated by PHOTONDB_CLUSTER_SECRET)")
 	}
 	fs.StringVar(&c.LogDir, "log-dir", "", "directory for log files (stderr only when empty)")
 	fs.BoolVar(&c.DevMode, "dev-mode", false, "development mode: authentication relaxed, loudly")
