@@ -592,20 +592,12 @@ func (rs *REST) registerSchema(api huma.API) {
 	huma.Register(api, huma.Operation{
 		OperationID: "list-all-tables", Method: http.MethodGet, Path: "/api/tables",
 		Summary: "List every table of the caller's tenant", Tags: []string{"Tables"},
-	}, func(ctx context.Context, _ *struct{}) (*struct {
-		Body struct {
-			Tables []Table `json:"tables"`
-		}
-	}, error) {
+	}, func(ctx context.Context, _ *struct{}) (*reply[ListAllTablesBody], error) {
 		tables, err := rs.Meta.AllTables(ctx, tenantOf(ctx))
 		if err != nil {
 			return nil, rs.problem(err)
 		}
-		out := &struct {
-			Body struct {
-				Tables []Table `json:"tables"`
-			}
-		}{}
+		out := &reply[ListAllTablesBody]{}
 		out.Body.Tables = make([]Table, 0, len(tables))
 		for _, t := range tables {
 			out.Body.Tables = append(out.Body.Tables, tableOut(t.Table))

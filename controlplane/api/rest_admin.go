@@ -93,7 +93,7 @@ func (rs *REST) registerAdmin(api huma.API) {
 	huma.Register(api, huma.Operation{
 		OperationID: "admin-stats", Method: http.MethodGet, Path: "/api/v1/admin/stats",
 		Summary: "Counters of the tenant's data and the cluster", Tags: []string{"Admin"},
-	}, func(ctx context.Context, _ *struct{}) (*struct{ Body AdminStats }, error) {
+	}, func(ctx context.Context, _ *struct{}) (*reply[AdminStats], error) {
 		var st AdminStats
 		dbs, err := rs.Meta.ListDatabases(ctx, tenantOf(ctx))
 		if err != nil {
@@ -130,7 +130,7 @@ func (rs *REST) registerAdmin(api huma.API) {
 				st.ClientsActive, _ = qe["client_connections"].(float64)
 			}
 		}
-		return &struct{ Body AdminStats }{Body: st}, nil
+		return &reply[AdminStats]{Body: st}, nil
 	})
 
 	huma.Register(api, huma.Operation{
@@ -138,23 +138,11 @@ func (rs *REST) registerAdmin(api huma.API) {
 		Summary: "Compact the storage of every healthy data node", Tags: []string{"Admin"},
 		Description: "Moves live values down into freed slots and truncates the files; answers the bytes reclaimed on disk.",
 		Errors:      []int{http.StatusServiceUnavailable},
-	}, func(ctx context.Context, _ *struct{}) (*struct {
-		Body struct {
-			Compacted      bool  `json:"compacted"`
-			Nodes          int   `json:"nodes"`
-			ReclaimedBytes int64 `json:"reclaimed_bytes"`
-		}
-	}, error) {
+	}, func(ctx context.Context, _ *struct{}) (*reply[AdminCompactBody], error) {
 		if !operator(ctx) {
 			return nil, huma.Error403Forbidden("Only the platform's operators may compact the cluster's storage.")
 		}
-		out := &struct {
-			Body struct {
-				Compacted      bool  `json:"compacted"`
-				Nodes          int   `json:"nodes"`
-				ReclaimedBytes int64 `json:"reclaimed_bytes"`
-			}
-		}{}
+		out := &reply[AdminCompactBody]{}
 		n, err := rs.nodeCall(ctx, http.MethodPost, "/_node/compact", func(r io.Reader) error {
 			var res struct {
 				ReclaimedBytes int64 `json:"reclaimed_bytes"`

@@ -27,16 +27,6 @@ type Node struct {
 	Shards      int       `json:"shards" doc:"Shard replicas placed on the node."`
 }
 
-// NodeRegistration is what a data node registers (a heartbeat).
-type NodeRegistration struct {
-	Name        string   `json:"name"`
-	Address     string   `json:"address"`
-	DriverPort  int      `json:"driver_port"`
-	ClusterPort int      `json:"cluster_port,omitempty"`
-	HTTPPort    int      `json:"http_port,omitempty"`
-	Tags        []string `json:"tags,omitempty"`
-}
-
 // Quotas limit a tenant; zero (or absent) means unlimited.
 type Quotas struct {
 	Databases    int   `json:"databases" required:"false" minimum:"0"`
@@ -120,20 +110,12 @@ func (rs *REST) registerCluster(api huma.API) {
 	huma.Register(api, huma.Operation{
 		OperationID: "list-nodes", Method: http.MethodGet, Path: "/api/v1/nodes",
 		Summary: "List data nodes", Tags: []string{"Nodes"},
-	}, func(ctx context.Context, _ *struct{}) (*struct {
-		Body struct {
-			Nodes []Node `json:"nodes"`
-		}
-	}, error) {
+	}, func(ctx context.Context, _ *struct{}) (*reply[ListNodesBody], error) {
 		nodes, err := rs.nodes(ctx)
 		if err != nil {
 			return nil, rs.problem(err)
 		}
-		out := &struct {
-			Body struct {
-				Nodes []Node `json:"nodes"`
-			}
-		}{}
+		out := &reply[ListNodesBody]{}
 		out.Body.Nodes = nodes
 		return out, nil
 	})
@@ -144,11 +126,9 @@ func (rs *REST) registerCluster(api huma.API) {
 		Tags: []string{"Nodes"}, DefaultStatus: http.StatusNoContent,
 	}, func(ctx context.Context, in *struct {
 		ID   string `path:"id"`
-		Body NodeRegistration
+		Body m.NodeRegistration
 	}) (*struct{}, error) {
-		b := in.Body
-		n := m.Node{ID: in.ID, Name: b.Name, Address: b.Address, DriverPort: b.DriverPort, ClusterPort: b.ClusterPort,
-			HTTPPort: b.HTTPPort, Tags: b.Tags}
+		n := in.Body.Node(in.ID)
 		if err := rs.Meta.RegisterNode(ctx, n); err != nil {
 			return nil, rs.problem(err)
 		}
@@ -162,7 +142,7 @@ func (rs *REST) registerCluster(api huma.API) {
 	}, func(ctx context.Context, in *struct {
 		ID   string `path:"id"`
 		Undo bool   `query:"undo" doc:"Stop draining."`
-	}) (*struct{ Body Node }, error) {
+	}) (*reply[Node], error) {
 		if !operator(ctx) {
 			return nil, huma.Error403Forbidden("Only the platform's operators may drain nodes.")
 		}
@@ -175,7 +155,7 @@ func (rs *REST) registerCluster(api huma.API) {
 		}
 		for _, n := range nodes {
 			if n.ID == in.ID {
-				return &struct{ Body Node }{Body: n}, nil
+				return &reply[Node]{Body: n}, nil
 			}
 		}
 		return nil, huma.Error404NotFound("Node `" + in.ID + "` is no longer registered.")
@@ -200,12 +180,12 @@ func (rs *REST) registerCluster(api huma.API) {
 	huma.Register(api, huma.Operation{
 		OperationID: "get-shards", Method: http.MethodGet, Path: "/api/v1/databases/{db}/tables/{table}/shards",
 		Summary: "A table's shard map", Tags: []string{"Tables"}, Errors: []int{http.StatusNotFound},
-	}, func(ctx context.Context, in *TablePath) (*struct{ Body m.ShardMap }, error) {
+	}, func(ctx context.Context, in *TablePath) (*reply[m.ShardMap], error) {
 		sm, err := rs.Meta.ShardMap(ctx, tenantOf(ctx), in.DB, in.Table)
 		if err != nil {
 			return nil, rs.problem(err)
 		}
-		return &struct{ Body m.ShardMap }{Body: sm}, nil
+		return &reply[m.ShardMap]{Body: sm}, nil
 	})
 
 	huma.Register(api, huma.Operation{
@@ -217,7 +197,7 @@ func (rs *REST) registerCluster(api huma.API) {
 		ClusterID string `query:"cluster_id"`
 		Wait      int    `query:"wait" minimum:"0" maximum:"25" default:"0"`
 		Node      string `header:"X-PhotonDB-Node"`
-	}) (*struct{ Body m.SyncState }, error) {
+	}) (*reply[m.SyncState], error) {
 		if rs.Stopping != nil {
 			var cancel context.CancelFunc
 			ctx, cancel = context.WithCancel(ctx)
@@ -237,32 +217,14 @@ func (rs *REST) registerCluster(api huma.API) {
 		if err != nil {
 			return nil, rs.problem(err)
 		}
-		return &struct{ Body m.SyncState }{Body: st}, nil
+		return &reply[m.SyncState]{Body: st}, nil
 	})
 
 	huma.Register(api, huma.Operation{
 		OperationID: "status", Method: http.MethodGet, Path: "/api/v1/status",
 		Summary: "Cluster summary", Tags: []string{"Nodes"},
-	}, func(ctx context.Context, _ *struct{}) (*struct {
-		Body struct {
-			Version      string `json:"version"`
-			Catalog      string `json:"catalog" enum:"embedded,consul"`
-			Nodes        int    `json:"nodes"`
-			HealthyNodes int    `json:"healthy_nodes"`
-			Databases    int    `json:"databases"`
-			Tables       int    `json:"tables"`
-		}
-	}, error) {
-		out := &struct {
-			Body struct {
-				Version      string `json:"version"`
-				Catalog      string `json:"catalog" enum:"embedded,consul"`
-				Nodes        int    `json:"nodes"`
-				HealthyNodes int    `json:"healthy_nodes"`
-				Databases    int    `json:"databases"`
-				Tables       int    `json:"tables"`
-			}
-		}{}
+	}, func(ctx context.Context, _ *struct{}) (*reply[StatusBody], error) {
+		out := &reply[StatusBody]{}
 		nodes, err := rs.nodes(ctx)
 		if err != nil {
 			return nil, rs.problem(err)
@@ -290,12 +252,7 @@ func (rs *REST) registerTenants(api huma.API) {
 	huma.Register(api, huma.Operation{
 		OperationID: "list-tenants", Method: http.MethodGet, Path: "/api/v1/tenants",
 		Summary: "List tenants", Tags: []string{"Tenants"},
-	}, func(ctx context.Context, in *PageParams) (*struct {
-		Body struct {
-			Tenants    []Tenant `json:"tenants"`
-			NextCursor string   `json:"next_cursor,omitempty"`
-		}
-	}, error) {
+	}, func(ctx context.Context, in *PageParams) (*reply[ListTenantsBody], error) {
 		if !operator(ctx) {
 			return nil, huma.Error403Forbidden("Only the platform's operators (owners of the default tenant) may list tenants.")
 		}
@@ -307,12 +264,7 @@ func (rs *REST) registerTenants(api huma.API) {
 		if err != nil {
 			return nil, err
 		}
-		out := &struct {
-			Body struct {
-				Tenants    []Tenant `json:"tenants"`
-				NextCursor string   `json:"next_cursor,omitempty"`
-			}
-		}{}
+		out := &reply[ListTenantsBody]{}
 		out.Body.Tenants = make([]Tenant, 0, len(items))
 		for _, t := range items {
 			out.Body.Tenants = append(out.Body.Tenants, tenantOut(t))
@@ -407,20 +359,12 @@ func (rs *REST) registerTenants(api huma.API) {
 	huma.Register(api, huma.Operation{
 		OperationID: "list-tokens", Method: http.MethodGet, Path: "/api/v1/tokens",
 		Summary: "List the tenant's API tokens", Tags: []string{"Tokens"},
-	}, func(ctx context.Context, _ *struct{}) (*struct {
-		Body struct {
-			Tokens []Token `json:"tokens"`
-		}
-	}, error) {
+	}, func(ctx context.Context, _ *struct{}) (*reply[ListTokensBody], error) {
 		ts, err := rs.Meta.ListTokens(ctx, tenantOf(ctx))
 		if err != nil {
 			return nil, rs.problem(err)
 		}
-		out := &struct {
-			Body struct {
-				Tokens []Token `json:"tokens"`
-			}
-		}{}
+		out := &reply[ListTokensBody]{}
 		out.Body.Tokens = make([]Token, 0, len(ts))
 		for _, t := range ts {
 			out.Body.Tokens = append(out.Body.Tokens, tokenOut(t))
@@ -438,7 +382,7 @@ func (rs *REST) registerTenants(api huma.API) {
 			Role   string `json:"role" enum:"owner,admin,developer,reader"`
 			Tenant string `json:"tenant,omitempty" doc:"Another tenant's token (the platform's operators only); default: the caller's tenant."`
 		}
-	}) (*struct{ Body Token }, error) {
+	}) (*reply[Token], error) {
 		tenant := tenantOf(ctx)
 		if in.Body.Tenant != "" && in.Body.Tenant != tenant {
 			if !operator(ctx) {
@@ -454,7 +398,7 @@ func (rs *REST) registerTenants(api huma.API) {
 		}
 		out := tokenOut(t)
 		out.Token = secret
-		return &struct{ Body Token }{Body: out}, nil
+		return &reply[Token]{Body: out}, nil
 	})
 
 	huma.Register(api, huma.Operation{

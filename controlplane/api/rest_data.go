@@ -49,11 +49,7 @@ func (rs *REST) registerData(api huma.API) {
 	huma.Register(api, huma.Operation{
 		OperationID: "list-indexes", Method: http.MethodGet, Path: "/api/v1/databases/{db}/tables/{table}/indexes",
 		Summary: "List a table's secondary indexes", Tags: []string{"Tables"}, Errors: []int{http.StatusNotFound},
-	}, func(ctx context.Context, in *TablePath) (*struct {
-		Body struct {
-			Indexes []nodeclient.Index `json:"indexes"`
-		}
-	}, error) {
+	}, func(ctx context.Context, in *TablePath) (*reply[ListIndexesBody], error) {
 		if _, err := rs.Meta.GetTable(ctx, tenantOf(ctx), in.DB, in.Table); err != nil {
 			return nil, rs.problem(err)
 		}
@@ -61,11 +57,7 @@ func (rs *REST) registerData(api huma.API) {
 		if err != nil {
 			return nil, rs.problem(err)
 		}
-		out := &struct {
-			Body struct {
-				Indexes []nodeclient.Index `json:"indexes"`
-			}
-		}{}
+		out := &reply[ListIndexesBody]{}
 		out.Body.Indexes = append([]nodeclient.Index{}, ixs...)
 		return out, nil
 	})
@@ -124,7 +116,7 @@ func (rs *REST) registerData(api huma.API) {
 			Documents []json.RawMessage `json:"documents" maxItems:"1000"`
 			Conflict  string            `json:"conflict,omitempty" enum:"error,replace,update" doc:"Default error."`
 		}
-	}) (*struct{ Body nodeclient.WriteResult }, error) {
+	}) (*reply[nodeclient.WriteResult], error) {
 		t, err := rs.Meta.GetTable(ctx, tenantOf(ctx), in.DB, in.Table)
 		if err != nil {
 			return nil, rs.problem(err)
@@ -141,7 +133,7 @@ func (rs *REST) registerData(api huma.API) {
 			conflict = "error"
 		}
 		if len(in.Body.Documents) == 0 {
-			return &struct{ Body nodeclient.WriteResult }{}, nil
+			return &reply[nodeclient.WriteResult]{}, nil
 		}
 		for i, d := range in.Body.Documents {
 			if t := bytes.TrimLeft(d, " \t\r\n"); len(t) == 0 || t[0] != '{' {
@@ -152,7 +144,7 @@ func (rs *REST) registerData(api huma.API) {
 		if err != nil {
 			return nil, rs.queryError(err)
 		}
-		return &struct{ Body nodeclient.WriteResult }{Body: res}, nil
+		return &reply[nodeclient.WriteResult]{Body: res}, nil
 	})
 
 	huma.Register(api, huma.Operation{
@@ -166,11 +158,7 @@ func (rs *REST) registerData(api huma.API) {
 			Query string `json:"query" example:"r.table('users').filter({active: true})"`
 			DB    string `json:"db,omitempty" doc:"Default database for table references without one." example:"test"`
 		}
-	}) (*struct {
-		Body struct {
-			Result any `json:"result"`
-		}
-	}, error) {
+	}) (*reply[QueryBody], error) {
 		if rs.ParseReQL == nil {
 			return nil, huma.NewError(http.StatusNotImplemented, "ReQL text queries are not available on this server.")
 		}
@@ -207,11 +195,7 @@ func (rs *REST) registerData(api huma.API) {
 		if err != nil {
 			return nil, rs.queryError(err)
 		}
-		out := &struct {
-			Body struct {
-				Result any `json:"result"`
-			}
-		}{}
+		out := &reply[QueryBody]{}
 		out.Body.Result = v
 		return out, nil
 	})

@@ -46,11 +46,7 @@ func (rs *REST) registerUsers(api huma.API) {
 		OperationID: "list-users", Method: http.MethodGet, Path: "/api/v1/users",
 		Summary: "List the drivers' ReQL users", Tags: []string{"Users"},
 		Description: "rethinkdb.users as RethinkDB shows it: passwords only as true/false.",
-	}, func(ctx context.Context, _ *struct{}) (*struct {
-		Body struct {
-			Users []nodeclient.User `json:"users"`
-		}
-	}, error) {
+	}, func(ctx context.Context, _ *struct{}) (*reply[ListUsersBody], error) {
 		if err := rs.operatorOnly(ctx); err != nil {
 			return nil, err
 		}
@@ -58,11 +54,7 @@ func (rs *REST) registerUsers(api huma.API) {
 		if err != nil {
 			return nil, rs.problem(err)
 		}
-		out := &struct {
-			Body struct {
-				Users []nodeclient.User `json:"users"`
-			}
-		}{}
+		out := &reply[ListUsersBody]{}
 		out.Body.Users = append([]nodeclient.User{}, users...)
 		return out, nil
 	})
@@ -109,11 +101,7 @@ func (rs *REST) registerUsers(api huma.API) {
 	huma.Register(api, huma.Operation{
 		OperationID: "get-permissions", Method: http.MethodGet, Path: "/api/v1/users/{user}/permissions",
 		Summary: "A ReQL user's permissions (rethinkdb.permissions rows)", Tags: []string{"Users"},
-	}, func(ctx context.Context, in *UserPath) (*struct {
-		Body struct {
-			Permissions []map[string]any `json:"permissions"`
-		}
-	}, error) {
+	}, func(ctx context.Context, in *UserPath) (*reply[GetPermissionsBody], error) {
 		if err := rs.operatorOnly(ctx); err != nil {
 			return nil, err
 		}
@@ -121,11 +109,7 @@ func (rs *REST) registerUsers(api huma.API) {
 		if err != nil {
 			return nil, rs.problem(err)
 		}
-		out := &struct {
-			Body struct {
-				Permissions []map[string]any `json:"permissions"`
-			}
-		}{}
+		out := &reply[GetPermissionsBody]{}
 		out.Body.Permissions = perms
 		return out, nil
 	})
@@ -146,7 +130,7 @@ func (rs *REST) registerUsers(api huma.API) {
 			Config  *bool  `json:"config,omitempty"`
 			Connect *bool  `json:"connect,omitempty"`
 		}
-	}) (*struct{ Body any }, error) {
+	}) (*reply[any], error) {
 		if err := rs.operatorOnly(ctx); err != nil {
 			return nil, err
 		}
@@ -163,7 +147,7 @@ func (rs *REST) registerUsers(api huma.API) {
 		if err != nil {
 			return nil, rs.queryError(err)
 		}
-		return &struct{ Body any }{Body: res}, nil
+		return &reply[any]{Body: res}, nil
 	})
 }
 

@@ -115,7 +115,7 @@ func (rs *REST) registerDriverCredentials(api huma.API) {
 		Errors: []int{http.StatusForbidden, http.StatusServiceUnavailable},
 	}, func(ctx context.Context, in *struct {
 		Rotate bool `query:"rotate" doc:"Issue a new password."`
-	}) (*struct{ Body DriverCredentials }, error) {
+	}) (*reply[DriverCredentials], error) {
 		id := caller(ctx)
 		if !id.Role.AtLeast(auth.RoleAdmin) && id.Kind != auth.KindDev {
 			return nil, huma.Error403Forbidden("Driver credentials need the admin role.")
@@ -133,6 +133,6 @@ func (rs *REST) registerDriverCredentials(api huma.API) {
 		if err != nil {
 			return nil, rs.problem(err)
 		}
-		return &struct{ Body DriverCredentials }{Body: DriverCredentials{User: user, Password: password}}, nil
+		return &reply[DriverCredentials]{Body: DriverCredentials{User: user, Password: password}}, nil
 	})
 }

@@ -167,15 +167,7 @@ func (c *Client) Sync(ctx context.Context, clusterID string, after uint64, wait 
 
 // Register records the node in the embedded registry (a heartbeat).
 func (c *Client) Register(ctx context.Context, n m.Node) error {
-	body := struct {
-		Name        string   `json:"name"`
-		Address     string   `json:"address"`
-		DriverPort  int      `json:"driver_port"`
-		ClusterPort int      `json:"cluster_port,omitempty"`
-		HTTPPort    int      `json:"http_port,omitempty"`
-		Tags        []string `json:"tags,omitempty"`
-	}{n.Name, n.Address, n.DriverPort, n.ClusterPort, n.HTTPPort, n.Tags}
-	_, err := c.do(ctx, http.MethodPut, "/api/v1/nodes/"+url.PathEscape(n.ID), body, nil)
+	_, err := c.do(ctx, http.MethodPut, "/api/v1/nodes/"+url.PathEscape(n.ID), n.Registration(), nil)
 	return err
 }
 

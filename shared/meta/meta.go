@@ -97,6 +97,30 @@ type Node struct {
 	UpdatedAt   time.Time `json:"updated_at"`
 }
 
+// NodeRegistration is the body of a data node's registration and
+// heartbeat (PUT /api/v1/nodes/{id}): the Node without what the control
+// plane keeps (id from the path, draining, update time).
+type NodeRegistration struct {
+	Name        string   `json:"name"`
+	Address     string   `json:"address"`
+	DriverPort  int      `json:"driver_port"`
+	ClusterPort int      `json:"cluster_port,omitempty"`
+	HTTPPort    int      `json:"http_port,omitempty"`
+	Tags        []string `json:"tags,omitempty"`
+}
+
+// Registration is n's registration body.
+func (n Node) Registration() NodeRegistration {
+	return NodeRegistration{Name: n.Name, Address: n.Address, DriverPort: n.DriverPort,
+		ClusterPort: n.ClusterPort, HTTPPort: n.HTTPPort, Tags: n.Tags}
+}
+
+// Node is the node id with this registration.
+func (r NodeRegistration) Node(id string) Node {
+	return Node{ID: id, Name: r.Name, Address: r.Address, DriverPort: r.DriverPort,
+		ClusterPort: r.ClusterPort, HTTPPort: r.HTTPPort, Tags: r.Tags}
+}
+
 // Catalog keys. Names are restricted to [A-Za-z0-9_-] (RethinkDB's rule),
 // so they never contain a slash.
 const (
