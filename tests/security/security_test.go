@@ -269,26 +269,8 @@ func TestAuthOutsideDevMode(t *testing.T) {
 // A tenant's queries run as its own ReQL user: they reach its databases
 // and nothing else (other tenants', the system database, new databases).
 func TestTenantQueryIsolation(t *testing.T) {
-	s, err := testbin.Serve(bin, t.TempDir(), "--dev-mode=false")
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer s.Stop()
-	op := initialToken(t, s)
-	tokens := map[string]string{}
-	for _, tenant := range []string{"acme", "beta"} {
-		if st, body := call(t, "POST", s.URL("/api/v1/tenants"), op, `{"name":"`+tenant+`"}`); st != 201 {
-			t.Fatalf("create tenant %s: %d %s", tenant, st, body)
-		}
-		st, body := call(t, "POST", s.URL("/api/v1/tokens"), op, `{"name":"t","role":"admin","tenant":"`+tenant+`"}`)
-		if st != 201 {
-			t.Fatalf("token for %s: %d %s", tenant, st, body)
-		}
-		var tok struct{ Token string }
-		_ = json.Unmarshal([]byte(body), &tok)
-		tokens[tenant] = tok.Token
-	}
-	acme, beta := tokens["acme"], tokens["beta"]
+	s, op := secureServe(t)
+	acme, beta := tenantToken(t, s, op, "acme", "admin"), tenantToken(t, s, op, "beta", "admin")
 	if st, body := call(t, "POST", s.URL("/api/v1/databases"), acme, `{"name":"acme_db"}`); st != 201 {
 		t.Fatalf("acme creates a database: %d %s", st, body)
 	}
@@ -339,20 +321,8 @@ func TestTenantQueryIsolation(t *testing.T) {
 
 // Changefeeds over WebSocket are scoped to the caller's tenant too.
 func TestTenantFeedIsolation(t *testing.T) {
-	s, err := testbin.Serve(bin, t.TempDir(), "--dev-mode=false")
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer s.Stop()
-	op := initialToken(t, s)
-	tokens := map[string]string{}
-	for _, tenant := range []string{"acme", "beta"} {
-		call(t, "POST", s.URL("/api/v1/tenants"), op, `{"name":"`+tenant+`"}`)
-		_, body := call(t, "POST", s.URL("/api/v1/tokens"), op, `{"name":"t","role":"admin","tenant":"`+tenant+`"}`)
-		var tok struct{ Token string }
-		_ = json.Unmarshal([]byte(body), &tok)
-		tokens[tenant] = tok.Token
-	}
+	s, op := secureServe(t)
+	tokens := map[string]string{"acme": tenantToken(t, s, op, "acme", "admin"), "beta": tenantToken(t, s, op, "beta", "admin")}
 	if st, body := call(t, "POST", s.URL("/api/v1/databases"), tokens["acme"], `{"name":"acme_feeds"}`); st != 201 {
 		t.Fatalf("create: %d %s", st, body)
 	}
@@ -382,23 +352,15 @@ func TestTenantFeedIsolation(t *testing.T) {
 // (including ones created later) and nothing else; rotating it retires
 // the old password.
 func TestTenantDriverCredentials(t *testing.T) {
-	s, err := testbin.Serve(bin, t.TempDir(), "--dev-mode=false")
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer s.Stop()
-	op := initialToken(t, s)
-	call(t, "POST", s.URL("/api/v1/tenants"), op, `{"name":"acme"}`)
-	_, body := call(t, "POST", s.URL("/api/v1/tokens"), op, `{"name":"t","role":"admin","tenant":"acme"}`)
-	var tok struct{ Token string }
-	_ = json.Unmarshal([]byte(body), &tok)
-	st, body := call(t, "POST", s.URL("/api/v1/driver-credentials"), tok.Token, "")
+	s, op := secureServe(t)
+	admin := tenantToken(t, s, op, "acme", "admin")
+	st, body := call(t, "POST", s.URL("/api/v1/driver-credentials"), admin, "")
 	if st != 200 {
 		t.Fatalf("driver credentials: %d %s", st, body)
 	}
 	var creds struct{ User, Password string }
 	_ = json.Unmarshal([]byte(body), &creds)
-	if st, body := call(t, "POST", s.URL("/api/v1/databases"), tok.Token, `{"name":"later"}`); st != 201 {
+	if st, body := call(t, "POST", s.URL("/api/v1/databases"), admin, `{"name":"later"}`); st != 201 {
 		t.Fatalf("create database: %d %s", st, body)
 	}
 	session, err := r.Connect(r.ConnectOpts{Address: s.DriverAddr(), Username: creds.User, Password: creds.Password})
@@ -415,7 +377,7 @@ func TestTenantDriverCredentials(t *testing.T) {
 	if _, err := r.DBCreate("elsewhere").RunWrite(session); err == nil {
 		t.Errorf("the tenant's driver login creates databases outside quotas")
 	}
-	st, body = call(t, "POST", s.URL("/api/v1/driver-credentials?rotate=true"), tok.Token, "")
+	st, body = call(t, "POST", s.URL("/api/v1/driver-credentials?rotate=true"), admin, "")
 	var rotated struct{ User, Password string }
 	_ = json.Unmarshal([]byte(body), &rotated)
 	if st != 200 || rotated.Password == creds.Password {
@@ -431,9 +393,8 @@ func TestTenantDriverCredentials(t *testing.T) {
 		s3.Close()
 	}
 	// Readers may not see the password.
-	_, body = call(t, "POST", s.URL("/api/v1/tokens"), op, `{"name":"r","role":"reader","tenant":"acme"}`)
-	_ = json.Unmarshal([]byte(body), &tok)
-	if st, _ := call(t, "POST", s.URL("/api/v1/driver-credentials"), tok.Token, ""); st != 403 {
+	reader := tenantToken(t, s, op, "acme", "reader")
+	if st, _ := call(t, "POST", s.URL("/api/v1/driver-credentials"), reader, ""); st != 403 {
 		t.Errorf("a reader gets driver credentials: %d", st)
 	}
 }
@@ -476,17 +437,9 @@ func TestClusterOutsideDevMode(t *testing.T) {
 // Cluster-wide operations are the platform operators', not any tenant
 // owner's.
 func TestTenantOwnersCannotRunTheCluster(t *testing.T) {
-	s, err := testbin.Serve(bin, t.TempDir(), "--dev-mode=false")
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer s.Stop()
-	op := initialToken(t, s)
-	call(t, "POST", s.URL("/api/v1/tenants"), op, `{"name":"acme"}`)
-	_, body := call(t, "POST", s.URL("/api/v1/tokens"), op, `{"name":"o","role":"owner","tenant":"acme"}`)
-	var tok struct{ Token string }
-	_ = json.Unmarshal([]byte(body), &tok)
-	_, body = call(t, "GET", s.URL("/api/v1/nodes"), op, "")
+	s, op := secureServe(t)
+	owner := tenantToken(t, s, op, "acme", "owner")
+	_, body := call(t, "GET", s.URL("/api/v1/nodes"), op, "")
 	var nodes struct{ Nodes []struct{ ID string } }
 	_ = json.Unmarshal([]byte(body), &nodes)
 	if len(nodes.Nodes) != 1 {
@@ -509,7 +462,7 @@ func TestTenantOwnersCannotRunTheCluster(t *testing.T) {
 		if c.method == "PATCH" {
 			body = `{"quotas":{"databases":100}}`
 		}
-		if st, b := call(t, c.method, s.URL(c.path), tok.Token, body); st != http.StatusForbidden {
+		if st, b := call(t, c.method, s.URL(c.path), owner, body); st != http.StatusForbidden {
 			t.Errorf("acme's owner: %s %s = %d %s", c.method, c.path, st, b)
 		}
 	}
@@ -517,4 +470,31 @@ func TestTenantOwnersCannotRunTheCluster(t *testing.T) {
 	if st, b := call(t, "POST", s.URL("/api/v1/admin/compact"), op, ""); st != 200 {
 		t.Errorf("operator compacts: %d %s", st, b)
 	}
+}
+
+// secureServe starts serve outside dev mode; it returns the server and the
+// owner token it printed.
+func secureServe(t *testing.T) (*testbin.Server, string) {
+	t.Helper()
+	s, err := testbin.Serve(bin, t.TempDir(), "--dev-mode=false")
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { _ = s.Stop() })
+	return s, initialToken(t, s)
+}
+
+// tenantToken creates tenant (if new) with the operator's token op and
+// returns a token of role in it.
+func tenantToken(t *testing.T, s *testbin.Server, op, tenant, role string) string {
+	t.Helper()
+	if st, body := call(t, "POST", s.URL("/api/v1/tenants"), op, `{"name":"`+tenant+`"}`); st != 201 && st != 409 {
+		t.Fatalf("create tenant %s: %d %s", tenant, st, body)
+	}
+	st, body := call(t, "POST", s.URL("/api/v1/tokens"), op, `{"name":"`+role+`","role":"`+role+`","tenant":"`+tenant+`"}`)
+	var tok struct{ Token string }
+	if err := json.Unmarshal([]byte(body), &tok); st != 201 || err != nil || tok.Token == "" {
+		t.Fatalf("%s token for %s: %d %s", role, tenant, st, body)
+	}
+	return tok.Token
 }
