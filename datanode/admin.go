@@ -79,13 +79,32 @@ type tableSize struct {
 	Bytes int64  `json:"bytes"`
 }
 
+// tableSizes answers the last measurement at once; when it is older than
+// tableSizeTTL a new one runs in the background (measuring scans the data,
+// so a request — a quota check on a write — never waits for it). Only the
+// very first call measures in line.
 func (n *Node) tableSizes(ctx context.Context) ([]tableSize, error) {
 	n.sizesMu.Lock()
-	defer n.sizesMu.Unlock()
-	if n.sizes != nil && time.Since(n.sizesAt) < tableSizeTTL {
-		return n.sizes, nil
+	sizes, stale := n.sizes, time.Since(n.sizesAt) >= tableSizeTTL
+	if sizes != nil && stale && !n.measuring {
+		n.measuring = true
+		go func() {
+			_, _ = n.measureTables(context.Background())
+		}()
 	}
+	n.sizesMu.Unlock()
+	if sizes != nil {
+		return sizes, nil
+	}
+	return n.measureTables(ctx)
+}
+
+// measureTables measures every table and keeps the result.
+func (n *Node) measureTables(ctx context.Context) ([]tableSize, error) {
 	measured, err := n.store.TableSizes(ctx)
+	n.sizesMu.Lock()
+	defer n.sizesMu.Unlock()
+	n.measuring = false
 	if err != nil {
 		return nil, err
 	}

@@ -92,22 +92,23 @@ type Config struct {
 
 // Node is a running data node.
 type Node struct {
-	cfg      Config
-	log      *slog.Logger
-	engine   *storage.Engine
-	store    *shard.Store
-	wire     *wire.Server
-	listener net.Listener
-	serveErr chan error
-	once     sync.Once
-	closed   atomic.Bool         // set when Shutdown starts closing the storage
-	metrics  metric.Registration // the storage and cluster gauges
-	syncer   *catalogsync.Syncer // nil when standalone
-	sizesMu  sync.Mutex          // table sizes, measured at most every tableSizeTTL
-	sizes    []tableSize
-	sizesAt  time.Time
-	stopSync context.CancelFunc
-	syncDone chan struct{}
+	cfg       Config
+	log       *slog.Logger
+	engine    *storage.Engine
+	store     *shard.Store
+	wire      *wire.Server
+	listener  net.Listener
+	serveErr  chan error
+	once      sync.Once
+	closed    atomic.Bool         // set when Shutdown starts closing the storage
+	metrics   metric.Registration // the storage and cluster gauges
+	syncer    *catalogsync.Syncer // nil when standalone
+	sizesMu   sync.Mutex          // table sizes, measured at most every tableSizeTTL
+	sizes     []tableSize
+	sizesAt   time.Time
+	measuring bool // a background measurement is running
+	stopSync  context.CancelFunc
+	syncDone  chan struct{}
 	// initialPassword is the admin password --initial-password set or
 	// names (see InitialPassword).
 	initialPassword string
